@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "critfix",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "critfix", targets: ["critfix"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, one shim each.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // The domain: versions, ranges, kinds, the product catalog, feed items and articles.
+        .target(name: "Articles", dependencies: ["CCrypto"], swiftSettings: strictSettings),
+        // Streaming libxml2 parser: RSS 2.0, RSS 1.0, Atom 1.0, CVRF -> FeedItem.
+        .target(name: "FeedParsing", dependencies: ["CLibXML2", "Articles"], swiftSettings: strictSettings),
+        // critfix.yaml and registrations.yaml: loading and validation.
+        .target(
+            name: "Configuration",
+            dependencies: ["Articles", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings),
+        // Pure matching: an index by product, the rules of SPEC 5, explanations.
+        .target(name: "Matching", dependencies: ["Articles", "Configuration"], swiftSettings: strictSettings),
+        // What was seen, notified and delivered: one small protocol, SQLite first.
+        .target(name: "StateStore", dependencies: ["CSQLite", "Articles", "Matching"], swiftSettings: strictSettings),
+        // Email rendering and transports.
+        .target(
+            name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto"],
+            resources: [.copy("Templates")], swiftSettings: strictSettings),
+        // One run: fetch, parse, match, record, deliver.
+        .target(
+            name: "Pipeline",
+            dependencies: ["Articles", "FeedParsing", "Configuration", "Matching", "StateStore", "Delivery"],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "critfix",
+            dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings),
+
+        .testTarget(name: "ArticlesTests", dependencies: ["Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "FeedParsingTests", dependencies: ["FeedParsing", "Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Matching", "Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,42 @@
+internal import CCrypto
+public import Foundation
+
+/// Hashing and timestamps shared by every stage.
+public enum Digest {
+    /// Lower-case hex SHA-256 of the UTF-8 bytes of `text`.
+    public static func sha256Hex(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        bytes.withUnsafeMutableBufferPointer { input in
+            _ = SHA256(input.baseAddress, input.count, &digest)
+        }
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// HMAC-SHA256 of `message` under `key`.
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        key.withUnsafeBufferPointer { keyBuffer in
+            message.withUnsafeBufferPointer { messageBuffer in
+                _ = HMAC(
+                    EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), messageBuffer.baseAddress,
+                    messageBuffer.count, &output, &length)
+            }
+        }
+        return Array(output.prefix(Int(length)))
+    }
+}
+
+/// RFC 3339 timestamps in UTC, as every output of critfix writes them.
+public enum Timestamp {
+    /// `2026-11-24T09:30:00Z`.
+    public static func rfc3339(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+}

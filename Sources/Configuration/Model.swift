@@ -1,0 +1,227 @@
+public import Articles
+public import Foundation
+
+/// `critfix.yaml` (SPEC 3), every path already resolved against the file's directory.
+public struct CritfixConfiguration: Sendable {
+    /// The configuration file itself (absolute path).
+    public var path: String
+    public var state: StateLocation
+    /// Absolute path of the registrations file.
+    public var registrations: String
+    public var feeds: [FeedConfiguration]
+    public var catalog: Catalog
+    public var email: EmailSettings
+    public var webhooks: WebhookSettings
+    /// Latency targets in minutes per plan and severity (SPEC 3 `targets`).
+    public var targets: [Plan: [Int: Int]]
+
+    public init(
+        path: String, state: StateLocation, registrations: String, feeds: [FeedConfiguration],
+        catalog: Catalog, email: EmailSettings = EmailSettings(), webhooks: WebhookSettings = WebhookSettings(),
+        targets: [Plan: [Int: Int]] = [:]
+    ) {
+        self.path = path
+        self.state = state
+        self.registrations = registrations
+        self.feeds = feeds
+        self.catalog = catalog
+        self.email = email
+        self.webhooks = webhooks
+        self.targets = targets
+    }
+}
+
+public enum StateLocation: Sendable, Hashable {
+    /// An SQLite file (absolute path); its directory is created when missing.
+    case sqlite(path: String)
+    /// A `postgres://` URL (kept as written; it may hold a password, so never log it).
+    case postgres(url: String)
+}
+
+public struct FeedConfiguration: Sendable, Hashable {
+    /// Unique, `[a-z0-9._-]+`.
+    public var name: String
+    /// An `http(s)://` or `file://` URL as written, or an absolute path.
+    public var url: String
+    public var caFile: String?
+    public var defaults: FeedDefaults
+    /// Seconds; default 30.
+    public var timeout: Double
+    /// Report on stderr from this many consecutive failures on; default 1.
+    public var alertAfter: Int
+
+    public init(
+        name: String, url: String, caFile: String? = nil, defaults: FeedDefaults = FeedDefaults(),
+        timeout: Double = 30, alertAfter: Int = 1
+    ) {
+        self.name = name
+        self.url = url
+        self.caFile = caFile
+        self.defaults = defaults
+        self.timeout = timeout
+        self.alertAfter = alertAfter
+    }
+}
+
+/// An email address with an optional display name (`Xtreme Support <x@y>`).
+public struct Mailbox: Sendable, Hashable {
+    public var name: String?
+    public var address: String
+
+    public init(name: String? = nil, address: String) {
+        self.name = name
+        self.address = address
+    }
+}
+
+public enum EmailTransport: Sendable, Hashable {
+    case smtp(url: String)
+    case smtps(url: String)
+    /// `sendmail:PATH` (absolute path).
+    case sendmail(path: String)
+    /// `mbox:PATH` (absolute path), appended to.
+    case mbox(path: String)
+    /// An mbox stream on standard output.
+    case stdout
+}
+
+public struct EmailSettings: Sendable, Hashable {
+    public var from: Mailbox
+    public var transport: EmailTransport
+    public var envelopeFrom: String?
+    public var usernameEnv: String?
+    public var passwordEnv: String?
+    public var caFile: String?
+    /// Absolute path of a directory whose files override the built-in templates.
+    public var templates: String?
+    public var maxAttempts: Int
+    /// Seconds to wait before attempt 2, 3, …; the last one repeats.
+    public var retryDelays: [Double]
+
+    public init(
+        from: Mailbox = Mailbox(name: "critfix", address: "critfix@localhost"), transport: EmailTransport = .stdout,
+        envelopeFrom: String? = nil, usernameEnv: String? = nil, passwordEnv: String? = nil,
+        caFile: String? = nil, templates: String? = nil, maxAttempts: Int = 10,
+        retryDelays: [Double] = [60, 300, 900, 3600, 14400]
+    ) {
+        self.from = from
+        self.transport = transport
+        self.envelopeFrom = envelopeFrom
+        self.usernameEnv = usernameEnv
+        self.passwordEnv = passwordEnv
+        self.caFile = caFile
+        self.templates = templates
+        self.maxAttempts = maxAttempts
+        self.retryDelays = retryDelays
+    }
+}
+
+public struct WebhookSettings: Sendable, Hashable {
+    public var timeout: Double
+    public var maxAttempts: Int
+    public var retryDelays: [Double]
+    public var inRunWait: Double
+    public var caFile: String?
+    public var allowPrivateAddresses: Bool
+    /// Deliveries in flight at once (default 16).
+    public var concurrency: Int
+
+    public init(
+        timeout: Double = 10, maxAttempts: Int = 8, retryDelays: [Double] = [5, 300, 1800, 7200, 18000, 36000],
+        inRunWait: Double = 10, caFile: String? = nil, allowPrivateAddresses: Bool = false, concurrency: Int = 16
+    ) {
+        self.timeout = timeout
+        self.maxAttempts = maxAttempts
+        self.retryDelays = retryDelays
+        self.inRunWait = inRunWait
+        self.caFile = caFile
+        self.allowPrivateAddresses = allowPrivateAddresses
+        self.concurrency = concurrency
+    }
+}
+
+/// `registrations.yaml` (SPEC 4).
+public struct Registrations: Sendable {
+    public var customers: [Customer]
+
+    public init(customers: [Customer]) { self.customers = customers }
+}
+
+public enum CustomerStatus: String, Sendable, Hashable, CaseIterable {
+    case active, pending, suspended
+}
+
+public enum Language: String, Sendable, Hashable, CaseIterable {
+    case pl, en
+}
+
+public struct Customer: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var plan: Plan
+    public var status: CustomerStatus
+    public var language: Language
+    /// Notify for severity <= this (default 1).
+    public var minSeverity: Int
+    /// Default: every kind.
+    public var kinds: Set<Kind>
+    public var digest: Bool
+    public var products: [RegisteredProduct]
+    public var contacts: [Contact]
+    public var webhooks: [WebhookEndpoint]
+    /// Line of the customer in the registrations file, for messages.
+    public var line: Int
+
+    public init(
+        id: String, name: String = "", plan: Plan = .xtreme, status: CustomerStatus = .active,
+        language: Language = .en, minSeverity: Int = 1, kinds: Set<Kind> = Set(Kind.allCases),
+        digest: Bool = false, products: [RegisteredProduct] = [], contacts: [Contact] = [],
+        webhooks: [WebhookEndpoint] = [], line: Int = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.plan = plan
+        self.status = status
+        self.language = language
+        self.minSeverity = minSeverity
+        self.kinds = kinds
+        self.digest = digest
+        self.products = products
+        self.contacts = contacts
+        self.webhooks = webhooks
+        self.line = line
+    }
+}
+
+public struct RegisteredProduct: Sendable, Hashable {
+    /// The catalog id (aliases already resolved).
+    public var product: String
+    /// The installed version; nil = every version.
+    public var version: Version?
+
+    public init(product: String, version: Version? = nil) {
+        self.product = product
+        self.version = version
+    }
+}
+
+public struct Contact: Sendable, Hashable {
+    public var email: String
+    public var name: String?
+
+    public init(email: String, name: String? = nil) {
+        self.email = email
+        self.name = name
+    }
+}
+
+public struct WebhookEndpoint: Sendable, Hashable {
+    public var url: String
+    /// The signing secret (`whsec_…`), read inline or from the environment. Never log it.
+    public var secret: String?
+
+    public init(url: String, secret: String? = nil) {
+        self.url = url
+        self.secret = secret
+    }
+}
