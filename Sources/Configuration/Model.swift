@@ -1,5 +1,4 @@
 public import Articles
-public import Foundation
 
 /// `critfix.yaml` (SPEC 3), every path already resolved against the file's directory.
 public struct CritfixConfiguration: Sendable {
