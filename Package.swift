@@ -38,7 +38,7 @@ let package = Package(
         // Email rendering and transports.
         .target(
             name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto"],
-            resources: [.copy("Templates")], swiftSettings: strictSettings),
+            swiftSettings: strictSettings),
         // One run: fetch, parse, match, record, deliver.
         .target(
             name: "Pipeline",
