@@ -1,1 +1,180 @@
-// StateStore
+public import Articles
+public import Foundation
+public import Matching
+
+/// What critfix remembers between runs: feeds' fetch metadata, articles seen with
+/// their revision, notifications, and deliveries as an outbox. One small protocol,
+/// because there are two backends (SQLite now, PostgreSQL later).
+public protocol StateStore: AnyObject {
+    /// Takes the run lock; throws at once (`isLockHeld`) when another process has it.
+    func lock() throws(StateStoreError)
+
+    func feedState(_ name: String) throws(StateStoreError) -> FeedState?
+    func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError)
+
+    /// The latest recorded revision of each of these article keys that was seen.
+    func seenArticles(_ keys: [String]) throws(StateStoreError) -> [String: SeenArticle]
+    /// The last notification of `articleKey` to each customer that had one.
+    func notifiedBefore(articleKey: String) throws(StateStoreError) -> [String: NotifiedBefore]
+    /// Message-ID of the first email of `articleKey` to `address` for `customer`, for threading.
+    func firstMessageID(customer: String, articleKey: String, address: String) throws(StateStoreError) -> String?
+
+    /// Records articles as seen, notifications and their deliveries in one transaction (the outbox).
+    func record(_ batch: OutboxBatch) throws(StateStoreError)
+    /// Up to `limit` deliveries of `channel` due at `now`, in SPEC 5's dispatch order.
+    func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery]
+    /// Records attempts' outcomes in one transaction.
+    func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError)
+
+    func status(limit: Int) throws(StateStoreError) -> StatusReport
+}
+
+public enum Channel: String, Sendable, Hashable, Codable {
+    case email, webhook
+}
+
+public struct FeedState: Sendable, Hashable {
+    public var name: String
+    public var url: String
+    public var lastFetch: Date?
+    public var httpStatus: Int?
+    public var etag: String?
+    public var lastModified: String?
+    public var failuresInARow: Int
+    public var lastError: String?
+    /// Every article ever recorded for the feed.
+    public var articles: Int
+}
+
+/// The outcome of one fetch of a feed.
+public struct FetchRecord: Sendable {
+    public var url: String
+    public var at: Date
+    public var httpStatus: Int?
+    public var etag: String?
+    public var lastModified: String?
+    /// Nil when the fetch (and parse) succeeded.
+    public var error: String?
+
+    public init(url: String, at: Date, httpStatus: Int? = nil, etag: String? = nil, lastModified: String? = nil, error: String? = nil) {
+        self.url = url
+        self.at = at
+        self.httpStatus = httpStatus
+        self.etag = etag
+        self.lastModified = lastModified
+        self.error = error
+    }
+}
+
+public struct SeenArticle: Sendable {
+    public var revision: Int
+    public var article: Article
+}
+
+/// A notification to record: the customer, the article at its revision, what matched.
+public struct PlannedNotification: Sendable {
+    public var customer: String
+    public var plan: Plan
+    public var article: Article
+    public var matched: [MatchedProduct]
+
+    public init(customer: String, plan: Plan, article: Article, matched: [MatchedProduct]) {
+        self.customer = customer
+        self.plan = plan
+        self.article = article
+        self.matched = matched
+    }
+}
+
+/// A delivery to record, pending: one email to one contact or one POST to one webhook,
+/// of one notification or (a digest) several.
+public struct PlannedDelivery: Sendable {
+    /// Stable id: the webhook-id, and the base of the email's Message-ID.
+    public var id: String
+    public var channel: Channel
+    public var address: String
+    public var customer: String
+    /// Indices into `OutboxBatch.notifications`, in dispatch order.
+    public var notifications: [Int]
+    public var isDigest: Bool
+    public var messageID: String?
+
+    public init(id: String, channel: Channel, address: String, customer: String, notifications: [Int], isDigest: Bool, messageID: String?) {
+        self.id = id
+        self.channel = channel
+        self.address = address
+        self.customer = customer
+        self.notifications = notifications
+        self.isDigest = isDigest
+        self.messageID = messageID
+    }
+}
+
+public struct OutboxBatch: Sendable {
+    /// New articles and new revisions, recorded as seen.
+    public var articles: [Article] = []
+    public var notifications: [PlannedNotification] = []
+    public var deliveries: [PlannedDelivery] = []
+    /// Marks the notifications as recorded by `catch-up` (nothing is delivered).
+    public var caughtUp = false
+
+    public init() {}
+}
+
+public struct StoredNotification: Sendable {
+    public var customer: String
+    public var article: Article
+    public var matched: [MatchedProduct]
+}
+
+public struct DueDelivery: Sendable {
+    public var id: String
+    public var channel: Channel
+    public var address: String
+    public var customer: String
+    public var attempts: Int
+    public var messageID: String?
+    public var isDigest: Bool
+    public var created: Date
+    public var notifications: [StoredNotification]
+}
+
+public struct DeliveryOutcome: Sendable {
+    public enum Result: Sendable {
+        case delivered
+        /// Attempt again at this time.
+        case retry(at: Date, error: String)
+        case dead(error: String)
+    }
+
+    public var id: String
+    public var at: Date
+    public var result: Result
+
+    public init(id: String, at: Date, result: Result) {
+        self.id = id
+        self.at = at
+        self.result = result
+    }
+}
+
+public struct StatusReport: Sendable {
+    public struct Entry: Sendable {
+        public var customer: String
+        public var articles: [String]
+        public var isDigest: Bool
+        public var channel: Channel
+        public var address: String
+        public var attempts: Int
+        public var nextAttempt: Date?
+        public var lastError: String?
+    }
+
+    public var feeds: [FeedState]
+    public var pending: Int
+    public var retrying: Int
+    public var dead: Int
+    public var delivered: Int
+    public var retryingDeliveries: [Entry]
+    public var deadDeliveries: [Entry]
+}

@@ -1,1 +1,147 @@
-print("critfix")
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// The command line of SPEC 7: a thin layer over Pipeline.
+struct Critfix: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "critfix",
+        abstract: "Notify registered customers of critical fixes published in vendor feeds.",
+        version: "0.1.0",
+        subcommands: [Run.self, CatchUp.self, Check.self, Parse.self, Explain.self, Status.self])
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $CRITFIX_CONFIG, else ./critfix.yaml).")
+    var config: String?
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var path: String { Setup.configPath(config, environment: environment) }
+
+    /// Loads and validates both files, or exits 78 / 65.
+    func load(_ console: Console) throws -> LoadedSetup {
+        switch Setup.load(configPath: path, environment: environment, console: console) {
+        case .success(let setup): return setup
+        case .failure(let failure): throw ExitCode(failure.exitCode)
+        }
+    }
+}
+
+func finish(_ code: Int32) throws {
+    if code != 0 { throw ExitCode(code) }
+}
+
+extension Critfix {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The cron job: fetch all feeds, match, record, deliver everything due.")
+        @OptionGroup var options: ConfigOption
+        @Flag(help: "Fetch and match, print what would be sent; change no state, send nothing.")
+        var dryRun = false
+        @Flag(help: "Print a human-readable run summary on stdout.")
+        var summary = false
+        @Flag(help: "Do not fetch feeds; only deliver what is due.")
+        var noFetch = false
+
+        func run() throws {
+            let console = Console()
+            let setup = try options.load(console)
+            let run = PipelineRun(
+                setup: setup, options: RunOptions(dryRun: dryRun, summary: summary, noFetch: noFetch), console: console)
+            try finish(run.execute())
+        }
+    }
+
+    struct CatchUp: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "catch-up",
+            abstract: "Record the feeds' current articles as already notified, sending nothing.")
+        @Option(help: "Only this feed.") var feed: String?
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            let console = Console()
+            let setup = try options.load(console)
+            try finish(PipelineRun(setup: setup, options: RunOptions(catchUp: true, onlyFeed: feed), console: console).execute())
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration and the registrations; print every problem.")
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            try finish(Commands.check(configPath: options.path, environment: options.environment, console: Console()))
+        }
+    }
+
+    struct Parse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parse one feed and print its articles as the matcher sees them.")
+        @Argument(help: "A feed file or URL.") var source: String
+        @Option(help: "json or text.") var format: String = "json"
+        @Option(help: "Resolve products through this configuration's catalog and feed defaults.")
+        var config: String?
+
+        func validate() throws {
+            guard Commands.ParseFormat(rawValue: format) != nil else {
+                throw ValidationError("--format must be json or text")
+            }
+        }
+
+        func run() throws {
+            try finish(
+                Commands.parse(
+                    source: source, format: Commands.ParseFormat(rawValue: format) ?? .json, configPath: config,
+                    environment: ProcessInfo.processInfo.environment, console: Console()))
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say whether and why a customer matches an article, rule by rule.")
+        @Argument(help: "The customer id.") var customer: String
+        @Argument(help: "The article key, <feed>/<id>.") var article: String
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            let console = Console()
+            let setup = try options.load(console)
+            try finish(Commands.explain(customerID: customer, articleKey: article, setup: setup, console: console))
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Feeds' last fetch and errors; deliveries pending, retrying and dead.")
+        @OptionGroup var options: ConfigOption
+        @Option(help: "text or json.") var format: String = "text"
+
+        func validate() throws {
+            guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+        }
+
+        func run() throws {
+            let console = Console()
+            let setup = try options.load(console)
+            try finish(Commands.status(setup: setup, json: format == "json", console: console))
+        }
+    }
+}
+
+// Usage errors exit 2 (SPEC 7.3), not argument-parser's 64.
+do {
+    var command = try Critfix.parseAsRoot()
+    try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    let exitCode = Critfix.exitCode(for: error)
+    if exitCode == .success {
+        print(Critfix.fullMessage(for: error))
+        exit(0)
+    }
+    FileHandle.standardError.write(Data((Critfix.fullMessage(for: error) + "\n").utf8))
+    exit(exitCode == .validationFailure ? 2 : exitCode.rawValue)
+}

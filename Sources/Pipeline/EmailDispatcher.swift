@@ -1,0 +1,128 @@
+public import Configuration
+public import Delivery
+import Foundation
+import Matching
+public import StateStore
+
+/// Counts of one dispatch, and its failures grouped by cause (one line per cause, not per message).
+public struct DispatchReport: Sendable {
+    public var delivered = 0
+    public var retrying = 0
+    public var dead = 0
+    /// cause -> number of deliveries it touched.
+    public var causes: [String: Int] = [:]
+    public var causeOrder: [String] = []
+
+    mutating func count(_ cause: String) {
+        if causes[cause] == nil { causeOrder.append(cause) }
+        causes[cause, default: 0] += 1
+    }
+
+    public var failureLines: [String] {
+        causeOrder.map { cause in
+            let count = causes[cause] ?? 0
+            return count == 1 ? cause : "\(cause) (\(count) deliveries)"
+        }
+    }
+}
+
+/// Sends every email delivery that is due, in dispatch order, in batches: each batch
+/// is rendered, handed to the transport, flushed, and only then marked in the store.
+public final class EmailDispatcher {
+    let store: any StateStore
+    let renderer: EmailRenderer
+    let transport: any MailTransport
+    let settings: EmailSettings
+    let customers: [String: Customer]
+    let now: Date
+    let batchSize: Int
+
+    public init(
+        store: any StateStore, renderer: EmailRenderer, transport: any MailTransport, settings: EmailSettings,
+        customers: [String: Customer], now: Date, batchSize: Int = 500
+    ) {
+        self.store = store
+        self.renderer = renderer
+        self.transport = transport
+        self.settings = settings
+        self.customers = customers
+        self.now = now
+        self.batchSize = batchSize
+    }
+
+    public func dispatch(progress: (Int) -> Void = { _ in }) throws(StateStoreError) -> DispatchReport {
+        var report = DispatchReport()
+        let envelopeFrom = settings.envelopeFrom ?? settings.from.address
+        while true {
+            let due = try store.dueDeliveries(channel: .email, now: now, limit: batchSize)
+            if due.isEmpty { break }
+            var outcomes: [DeliveryOutcome] = []
+            outcomes.reserveCapacity(due.count)
+            var sent: [String] = []
+            for delivery in due {
+                guard let customer = customers[delivery.customer] else {
+                    outcomes.append(dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report))
+                    continue
+                }
+                let email = renderer.render(try makeRequest(delivery, customer: customer))
+                do {
+                    try transport.send(email, envelopeFrom: envelopeFrom)
+                    sent.append(delivery.id)
+                } catch {
+                    outcomes.append(failed(delivery, error, &report))
+                }
+            }
+            do {
+                try transport.flush()
+                for id in sent { outcomes.append(DeliveryOutcome(id: id, at: Date(), result: .delivered)) }
+                report.delivered += sent.count
+            } catch {
+                for id in sent {
+                    guard let delivery = due.first(where: { $0.id == id }) else { continue }
+                    outcomes.append(failed(delivery, error, &report))
+                }
+            }
+            try store.record(outcomes)
+            progress(report.delivered + report.retrying + report.dead)
+        }
+        return report
+    }
+
+    func makeRequest(_ delivery: DueDelivery, customer: Customer) throws(StateStoreError) -> EmailRequest {
+        let contact = customer.contacts.first { $0.email == delivery.address } ?? Contact(email: delivery.address)
+        let notifications = delivery.notifications.map {
+            Matching.Notification(customer: customer, article: $0.article, matched: $0.matched)
+        }
+        var inReplyTo: String?
+        if !delivery.isDigest, let first = delivery.notifications.first, first.article.revision > 1 {
+            let original = try store.firstMessageID(
+                customer: customer.id, articleKey: first.article.key, address: delivery.address)
+            if original != delivery.messageID { inReplyTo = original }
+        }
+        return EmailRequest(
+            messageID: delivery.messageID ?? "<\(delivery.id)@critfix.invalid>", inReplyTo: inReplyTo,
+            date: delivery.created, from: settings.from, contact: contact, customer: customer,
+            notifications: notifications, isDigest: delivery.isDigest)
+    }
+
+    private func dead(_ delivery: DueDelivery, _ reason: String, _ report: inout DispatchReport) -> DeliveryOutcome {
+        report.dead += 1
+        report.count(reason)
+        return DeliveryOutcome(id: delivery.id, at: Date(), result: .dead(error: reason))
+    }
+
+    private func failed(_ delivery: DueDelivery, _ failure: TransportFailure, _ report: inout DispatchReport)
+        -> DeliveryOutcome
+    {
+        let attempts = delivery.attempts + 1
+        if failure.kind == .permanent || attempts >= settings.maxAttempts {
+            let reason = failure.kind == .permanent ? failure.message : "\(failure.message) (gave up after \(attempts) attempts)"
+            return dead(delivery, reason, &report)
+        }
+        report.retrying += 1
+        report.count(failure.message)
+        let delays = settings.retryDelays.isEmpty ? [60.0] : settings.retryDelays
+        let delay = delays[min(attempts - 1, delays.count - 1)]
+        return DeliveryOutcome(id: delivery.id, at: Date(), result: .retry(at: Date().addingTimeInterval(delay), error: failure.message))
+    }
+}

@@ -1,0 +1,223 @@
+public import Configuration
+import Delivery
+import Foundation
+import Matching
+import StateStore
+
+public struct RunOptions: Sendable {
+    public var dryRun = false
+    public var summary = false
+    public var noFetch = false
+    /// `critfix catch-up`: record what the feeds hold as already notified, send nothing.
+    public var catchUp = false
+    /// Limit fetching to this feed (catch-up --feed).
+    public var onlyFeed: String?
+
+    public init(dryRun: Bool = false, summary: Bool = false, noFetch: Bool = false, catchUp: Bool = false, onlyFeed: String? = nil) {
+        self.dryRun = dryRun
+        self.summary = summary
+        self.noFetch = noFetch
+        self.catchUp = catchUp
+        self.onlyFeed = onlyFeed
+    }
+}
+
+/// One `critfix run` (or `catch-up`): fetch, parse, match, record the outbox in one
+/// transaction, then deliver everything due. Returns the exit code of SPEC 7.3.
+public final class PipelineRun {
+    let setup: LoadedSetup
+    let options: RunOptions
+    let console: Console
+
+    public init(setup: LoadedSetup, options: RunOptions, console: Console = Console()) {
+        self.setup = setup
+        self.options = options
+        self.console = console
+    }
+
+    public func execute() -> Int32 {
+        do {
+            return try run()
+        } catch {
+            console.error("critfix: \(error.message)")
+            return error.isLockHeld ? ExitCode.lockHeld : ExitCode.software
+        }
+    }
+
+    private func run() throws(StateStoreError) -> Int32 {
+        let started = Date()
+        let configuration = setup.configuration
+        let store = try openStore()
+        if !options.dryRun { try store.lock() }
+
+        var feeds = configuration.feeds
+        if let only = options.onlyFeed {
+            feeds = feeds.filter { $0.name == only }
+            guard !feeds.isEmpty else {
+                console.error("critfix: no feed named '\(only)' in \(configuration.path)")
+                return ExitCode.usage
+            }
+        }
+        if options.noFetch { feeds = [] }
+
+        // Fetch and parse.
+        let loader = FeedLoader(catalog: configuration.catalog)
+        var loaded: [LoadedFeed] = []
+        for (position, feed) in feeds.enumerated() {
+            console.progress("reading feed \(position + 1)/\(feeds.count): \(feed.name)")
+            loaded.append(loader.load(feed))
+        }
+        console.endProgress()
+        var failedFeeds: [String] = []
+        for feed in loaded {
+            guard let failure = feed.failure else { continue }
+            failedFeeds.append("\(feed.feed.name): \(failure)")
+            var failuresInARow = 1
+            if !options.dryRun {
+                try store.recordFetch(feed.feed.name, FetchRecord(url: feed.feed.url, at: started, httpStatus: feed.httpStatus, error: failure))
+                failuresInARow = try store.feedState(feed.feed.name)?.failuresInARow ?? 1
+            }
+            if failuresInARow >= feed.feed.alertAfter {
+                let repeated = failuresInARow > 1 ? " (\(failuresInARow) failures in a row)" : ""
+                console.error("critfix: feed \(feed.feed.name) failed\(repeated): \(failure)")
+            }
+        }
+
+        // Match and plan.
+        let matcher = Matcher(registrations: setup.registrations, catalog: configuration.catalog)
+        let planner = Planner(matcher: matcher, store: store, messageDomain: messageDomain(configuration.email.from.address))
+        let plan = try planner.plan(loaded, caughtUp: options.catchUp)
+        for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
+
+        if options.dryRun {
+            printDryRun(plan, store: store, now: started)
+            if options.summary { console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started)) }
+            return failedFeeds.isEmpty ? ExitCode.success : ExitCode.failures
+        }
+
+        // The outbox: every article, notification and delivery in one transaction, before any send.
+        try store.record(plan.batch)
+        for feed in loaded where feed.failure == nil {
+            try store.recordFetch(
+                feed.feed.name,
+                FetchRecord(url: feed.feed.url, at: started, httpStatus: feed.httpStatus, etag: feed.etag, lastModified: feed.lastModified))
+        }
+
+        var dispatch: DispatchReport?
+        if !options.catchUp {
+            dispatch = try deliver(store: store, now: started)
+        }
+        if options.summary {
+            console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started))
+        }
+        if let dispatch {
+            for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
+        }
+        let undelivered = (dispatch?.retrying ?? 0) + (dispatch?.dead ?? 0)
+        return failedFeeds.isEmpty && undelivered == 0 ? ExitCode.success : ExitCode.failures
+    }
+
+    private func openStore() throws(StateStoreError) -> any StateStore {
+        switch setup.configuration.state {
+        case .sqlite(let path):
+            // A dry run changes no state: without a state file it starts from an empty one in memory.
+            if options.dryRun, !FileManager.default.fileExists(atPath: path) {
+                return try SQLiteStateStore(path: ":memory:")
+            }
+            return try SQLiteStateStore(path: path)
+        case .postgres:
+            throw StateStoreError("PostgreSQL state is not supported by this build; use an SQLite path for `state`")
+        }
+    }
+
+    private func deliver(store: any StateStore, now: Date) throws(StateStoreError) -> DispatchReport {
+        let email = setup.configuration.email
+        var report = DispatchReport()
+        let transport: any MailTransport
+        do {
+            switch email.transport {
+            case .stdout: transport = StdoutTransport()
+            case .mbox(let path): transport = try MboxTransport(path: path)
+            case .smtp(let url), .smtps(let url):
+                throw TransportFailure(kind: .temporary, message: "the SMTP transport (\(url)) is not available in this build")
+            case .sendmail(let path):
+                throw TransportFailure(kind: .temporary, message: "the sendmail transport (\(path)) is not available in this build")
+            }
+        } catch {
+            if try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty {
+                report.count("email transport: \(error.message); deliveries wait for the next run")
+                report.retrying += 1
+            }
+            return report
+        }
+        let renderer: EmailRenderer
+        do {
+            renderer = try EmailRenderer(templatesDirectory: email.templates)
+        } catch {
+            report.count("email templates: \(error)")
+            report.retrying += 1
+            return report
+        }
+        let customers = Dictionary(setup.registrations.customers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let dispatcher = EmailDispatcher(
+            store: store, renderer: renderer, transport: transport, settings: email, customers: customers, now: now)
+        report = try dispatcher.dispatch { done in self.console.progress("sending email: \(done)") }
+        console.endProgress()
+        do {
+            try transport.close()
+        } catch {
+            report.count("email transport: \(error.message)")
+        }
+        return report
+    }
+
+    private func messageDomain(_ address: String) -> String {
+        guard let at = address.lastIndex(of: "@") else { return "critfix.invalid" }
+        let domain = address[address.index(after: at)...]
+        return domain.isEmpty ? "critfix.invalid" : String(domain)
+    }
+
+    private func printDryRun(_ plan: RunPlan, store: any StateStore, now: Date) {
+        var text = ""
+        for delivery in plan.batch.deliveries {
+            let items = delivery.notifications.map { index -> String in
+                let article = plan.batch.notifications[index].article
+                return "\(article.key)#\(article.revision) severity \(article.severity)"
+            }
+            let kind = delivery.isDigest ? "digest " : ""
+            text += "would send \(kind)\(delivery.channel.rawValue) to \(delivery.address) for \(delivery.customer): \(items.joined(separator: ", "))\n"
+        }
+        if let due = try? store.dueDeliveries(channel: .email, now: now, limit: 1000) {
+            for delivery in due {
+                let keys = delivery.notifications.map { "\($0.article.key)#\($0.article.revision)" }
+                text += "would retry email to \(delivery.address) for \(delivery.customer): \(keys.joined(separator: ", "))\n"
+            }
+        }
+        console.out(text)
+    }
+
+    private func summaryText(plan: RunPlan, loaded: [LoadedFeed], failedFeeds: [String], dispatch: DispatchReport?, started: Date) -> String {
+        let elapsed = Date().timeIntervalSince(started)
+        var lines: [String] = []
+        let verb = options.catchUp ? "catch-up" : options.dryRun ? "run --dry-run" : "run"
+        lines.append("critfix \(verb) at \(Timestamp.rfc3339(started)), \(String(format: "%.1f", elapsed)) s")
+        lines.append("feeds: \(loaded.count - failedFeeds.count) read, \(failedFeeds.count) failed")
+        lines.append("articles: \(plan.newArticles) new, \(plan.revisedArticles) revised, \(plan.unmatchedArticles) unmatched")
+        let recorded = options.catchUp ? "recorded as already notified" : options.dryRun ? "would be recorded" : "recorded"
+        lines.append("notifications: \(plan.batch.notifications.count) \(recorded)")
+        if let dispatch {
+            lines.append("email: \(dispatch.delivered) delivered, \(dispatch.retrying) to retry, \(dispatch.dead) dead")
+        } else if options.dryRun {
+            lines.append("deliveries: \(plan.batch.deliveries.count) would be made")
+        }
+        if !failedFeeds.isEmpty {
+            lines.append("failed feeds:")
+            lines += failedFeeds.map { "  \($0)" }
+        }
+        if let dispatch, !dispatch.failureLines.isEmpty {
+            lines.append("delivery problems:")
+            lines += dispatch.failureLines.map { "  \($0)" }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

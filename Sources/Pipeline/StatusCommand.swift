@@ -1,0 +1,91 @@
+import Articles
+import Configuration
+import Foundation
+import StateStore
+
+extension Commands {
+    /// `critfix status`: feeds and deliveries (SPEC 7.2).
+    public static func status(setup: LoadedSetup, json: Bool, console: Console) -> Int32 {
+        let configuration = setup.configuration
+        let report: StatusReport
+        do {
+            switch configuration.state {
+            case .sqlite(let path):
+                let store = try SQLiteStateStore(path: FileManager.default.fileExists(atPath: path) ? path : ":memory:")
+                report = try store.status(limit: 1000)
+            case .postgres:
+                throw StateStoreError("PostgreSQL state is not supported by this build")
+            }
+        } catch {
+            console.error("critfix: \(error.message)")
+            return ExitCode.software
+        }
+        // Feeds in configuration order, including those never fetched.
+        let recorded = Dictionary(report.feeds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let feeds = configuration.feeds.map {
+            recorded[$0.name] ?? FeedState(name: $0.name, url: $0.url, failuresInARow: 0, articles: 0)
+        }
+        console.out(json ? statusJSON(report, feeds: feeds) : statusText(report, feeds: feeds))
+        return ExitCode.success
+    }
+
+    static func statusJSON(_ report: StatusReport, feeds: [FeedState]) -> String {
+        let feedLines = feeds.map { feed in
+            """
+            {"name": \(JSONText.string(feed.name)), "url": \(JSONText.string(feed.url)), \
+            "last_fetch": \(JSONText.date(feed.lastFetch)), "http_status": \(JSONText.int(feed.httpStatus)), \
+            "etag": \(JSONText.string(feed.etag)), "failures_in_a_row": \(feed.failuresInARow), \
+            "last_error": \(JSONText.string(feed.lastError)), "articles": \(feed.articles)}
+            """
+        }
+        func entry(_ entry: StatusReport.Entry, retrying: Bool) -> String {
+            let articles = entry.isDigest
+                ? "\"articles\": [\(entry.articles.map { JSONText.string($0) }.joined(separator: ", "))]"
+                : "\"article\": \(JSONText.string(entry.articles.first))"
+            let next = retrying ? ", \"next_attempt\": \(JSONText.date(entry.nextAttempt))" : ""
+            return """
+                {"customer": \(JSONText.string(entry.customer)), \(articles), \
+                "channel": \(JSONText.string(entry.channel.rawValue)), "address": \(JSONText.string(entry.address)), \
+                "attempts": \(entry.attempts)\(next), "last_error": \(JSONText.string(entry.lastError))}
+                """
+        }
+        return """
+            {"feeds": [\(feedLines.map { "\n  " + $0 }.joined(separator: ","))\(feeds.isEmpty ? "" : "\n ")],
+             "deliveries": {"pending": \(report.pending), "retrying": \(report.retrying), "dead": \(report.dead), "delivered": \(report.delivered)},
+             "retrying": [\(report.retryingDeliveries.map { "\n  " + entry($0, retrying: true) }.joined(separator: ","))],
+             "dead": [\(report.deadDeliveries.map { "\n  " + entry($0, retrying: false) }.joined(separator: ","))]}
+
+            """
+    }
+
+    static func statusText(_ report: StatusReport, feeds: [FeedState]) -> String {
+        var lines = ["feeds:"]
+        for feed in feeds {
+            let fetched = feed.lastFetch.map { Timestamp.rfc3339($0) } ?? "never fetched"
+            var line = "  \(feed.name): \(fetched)"
+            if let status = feed.httpStatus { line += ", HTTP \(status)" }
+            if let etag = feed.etag { line += ", ETag \(etag)" }
+            line += ", \(feed.articles) articles"
+            if feed.failuresInARow > 0 { line += ", \(feed.failuresInARow) failures in a row: \(feed.lastError ?? "")" }
+            lines.append(line)
+        }
+        lines.append(
+            "deliveries: \(report.pending) pending, \(report.retrying) retrying, \(report.dead) dead, \(report.delivered) delivered")
+        func describe(_ entry: StatusReport.Entry) -> String {
+            let what = entry.isDigest ? "digest of \(entry.articles.count)" : entry.articles.first ?? ""
+            var line = "  \(entry.customer) \(entry.channel.rawValue) \(entry.address) \(what), \(entry.attempts) attempts"
+            if let next = entry.nextAttempt { line += ", next \(Timestamp.rfc3339(next))" }
+            if let error = entry.lastError { line += ": \(error)" }
+            return line
+        }
+        if !report.retryingDeliveries.isEmpty {
+            lines.append("retrying:")
+            lines += report.retryingDeliveries.map(describe)
+        }
+        if !report.deadDeliveries.isEmpty {
+            lines.append("dead:")
+            lines += report.deadDeliveries.map(describe)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,53 @@
+import Articles
+import Foundation
+
+/// An article as stored: every field needed to render its notifications later.
+struct ArticleRecord: Codable {
+    struct Product: Codable {
+        var id: String
+        var affected: String?
+        var fixed: String?
+        var resolved: Bool
+    }
+
+    var feed: String
+    var id: String
+    var revision: Int
+    var title: String
+    var link: String?
+    var published: Double?
+    var updated: Double?
+    var severity: Int
+    var kind: String
+    var products: [Product]
+    var categories: [String]
+    var summary: String
+
+    init(_ article: Article) {
+        feed = article.feed
+        id = article.id
+        revision = article.revision
+        title = article.title
+        link = article.link
+        published = article.published?.timeIntervalSince1970
+        updated = article.updated?.timeIntervalSince1970
+        severity = article.severity
+        kind = article.kind.rawValue
+        products = article.products.map { Product(id: $0.id, affected: $0.affected, fixed: $0.fixed, resolved: $0.isResolved) }
+        categories = article.categories
+        summary = article.summary
+    }
+
+    var article: Article {
+        Article(
+            feed: feed, id: id, revision: revision, title: title, link: link,
+            published: published.map { Date(timeIntervalSince1970: $0) },
+            updated: updated.map { Date(timeIntervalSince1970: $0) }, severity: severity,
+            kind: Kind(rawValue: kind) ?? .article,
+            products: products.map {
+                AffectedProduct(
+                    id: $0.id, affected: $0.affected, range: (try? VersionRange(parsing: $0.affected ?? "")) ?? .every,
+                    fixed: $0.fixed, isResolved: $0.resolved)
+            }, categories: categories, summary: summary)
+    }
+}

@@ -1,0 +1,147 @@
+internal import CSQLite
+import Foundation
+
+/// A failure of the SQLite state store, with SQLite's own message.
+public struct StateStoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    /// Another run holds the state lock (exit 75).
+    public var isLockHeld = false
+
+    public init(_ message: String) { self.message = message }
+
+    static func lockHeld(by holder: String) -> StateStoreError {
+        var error = StateStoreError("another critfix run holds the state lock (\(holder)); try again when it has finished")
+        error.isLockHeld = true
+        return error
+    }
+
+    public var description: String { message }
+}
+
+// SQLITE_TRANSIENT is a macro that Swift cannot import.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// Owns one sqlite3 handle; used from one thread at a time (the run is sequential
+/// where it touches the store).
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    init(path: String) throws(StateStoreError) {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(handle)
+            handle = nil
+            throw StateStoreError("cannot open the state database \(path): \(message)")
+        }
+        sqlite3_busy_timeout(handle, 5000)
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    func execute(_ sql: String) throws(StateStoreError) {
+        var error: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(handle, sql, nil, nil, &error) != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? errorMessage
+            sqlite3_free(error)
+            throw StateStoreError("state database: \(message)")
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: () throws(StateStoreError) -> T) throws(StateStoreError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A cached prepared statement, reset and with its bindings cleared.
+    func statement(_ sql: String) throws(StateStoreError) -> Statement {
+        if let cached = statements[sql] {
+            sqlite3_reset(cached)
+            sqlite3_clear_bindings(cached)
+            return Statement(handle: cached, connection: self)
+        }
+        var prepared: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &prepared, nil) == SQLITE_OK, let prepared else {
+            throw StateStoreError("state database: \(errorMessage) in \(sql)")
+        }
+        statements[sql] = prepared
+        return Statement(handle: prepared, connection: self)
+    }
+
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
+}
+
+/// One prepared statement: bind with `bind`, then `step` / `run`.
+struct Statement {
+    let handle: OpaquePointer
+    let connection: SQLiteConnection
+
+    enum Value {
+        case null, int(Int64), double(Double), text(String)
+    }
+
+    @discardableResult
+    func bind(_ values: Value...) -> Statement {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .null: sqlite3_bind_null(handle, index)
+            case .int(let v): sqlite3_bind_int64(handle, index, v)
+            case .double(let v): sqlite3_bind_double(handle, index, v)
+            case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+            }
+        }
+        return self
+    }
+
+    /// True while a row is available.
+    func step() throws(StateStoreError) -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw StateStoreError("state database: \(connection.errorMessage)")
+        }
+    }
+
+    /// Runs to completion and resets, ready for the next bindings.
+    func run() throws(StateStoreError) {
+        while try step() {}
+        reset()
+    }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        return String(cString: pointer)
+    }
+    func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : double(column) }
+    func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : Int(int(column)) }
+}
+
+extension Statement.Value {
+    static func optional(_ value: String?) -> Self { value.map { .text($0) } ?? .null }
+    static func optional(_ value: Double?) -> Self { value.map { .double($0) } ?? .null }
+    static func optional(_ value: Int?) -> Self { value.map { .int(Int64($0)) } ?? .null }
+}

@@ -1,0 +1,362 @@
+import Articles
+public import Foundation
+public import Matching
+
+/// The default state store: one SQLite file in WAL mode, migrations applied on open,
+/// and a lock file beside it so that two runs never work at once.
+public final class SQLiteStateStore: StateStore {
+    public let path: String
+    let db: SQLiteConnection
+    private var lockDescriptor: Int32 = -1
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    /// Opens (creating the file and its directory when missing) and migrates.
+    public init(path: String) throws(StateStoreError) {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StateStoreError("cannot create the state directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+        try Migrations.apply(to: db)
+    }
+
+    deinit {
+        if lockDescriptor >= 0 { close(lockDescriptor) }
+    }
+
+    // MARK: Lock
+
+    public func lock() throws(StateStoreError) {
+        guard lockDescriptor < 0 else { return }
+        let lockPath = path + ".lock"
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StateStoreError("cannot open the lock file \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            close(descriptor)
+            throw StateStoreError.lockHeld(by: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown")
+        }
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count - 1)
+        let hostName = String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let holder = "pid \(getpid()) on \(hostName) since \(Timestamp.rfc3339(Date()))\n"
+        ftruncate(descriptor, 0)
+        _ = holder.withCString { write(descriptor, $0, strlen($0)) }
+        lockDescriptor = descriptor
+    }
+
+    // MARK: Feeds
+
+    public func feedState(_ name: String) throws(StateStoreError) -> FeedState? {
+        let statement = try db.statement(
+            """
+            SELECT name, url, last_fetch, http_status, etag, last_modified, failures_in_a_row, last_error,
+                   (SELECT COUNT(DISTINCT key) FROM articles WHERE feed = feeds.name)
+            FROM feeds WHERE name = ?
+            """
+        ).bind(.text(name))
+        guard try statement.step() else { return nil }
+        return feedState(from: statement)
+    }
+
+    private func feedState(from row: Statement) -> FeedState {
+        FeedState(
+            name: row.text(0) ?? "", url: row.text(1) ?? "",
+            lastFetch: row.optionalDouble(2).map { Date(timeIntervalSince1970: $0) }, httpStatus: row.optionalInt(3),
+            etag: row.text(4), lastModified: row.text(5), failuresInARow: Int(row.int(6)), lastError: row.text(7),
+            articles: Int(row.int(8)))
+    }
+
+    public func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError) {
+        try db.transaction { () throws(StateStoreError) in
+            if fetch.error == nil {
+                try db.statement(
+                    """
+                    INSERT INTO feeds(name, url, last_fetch, http_status, etag, last_modified, failures_in_a_row, last_error, last_success)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, NULL, ?3)
+                    ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, http_status = ?4,
+                        etag = COALESCE(?5, etag), last_modified = COALESCE(?6, last_modified),
+                        failures_in_a_row = 0, last_error = NULL, last_success = ?3
+                    """
+                ).bind(
+                    .text(name), .text(fetch.url), .double(fetch.at.timeIntervalSince1970), .optional(fetch.httpStatus),
+                    .optional(fetch.etag), .optional(fetch.lastModified)
+                ).run()
+            } else {
+                try db.statement(
+                    """
+                    INSERT INTO feeds(name, url, last_fetch, http_status, failures_in_a_row, last_error)
+                    VALUES (?1, ?2, ?3, ?4, 1, ?5)
+                    ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, http_status = ?4,
+                        failures_in_a_row = failures_in_a_row + 1, last_error = ?5
+                    """
+                ).bind(
+                    .text(name), .text(fetch.url), .double(fetch.at.timeIntervalSince1970), .optional(fetch.httpStatus),
+                    .optional(fetch.error)
+                ).run()
+            }
+        }
+    }
+
+    // MARK: Articles and notifications
+
+    public func seenArticles(_ keys: [String]) throws(StateStoreError) -> [String: SeenArticle] {
+        var result: [String: SeenArticle] = [:]
+        let statement = try db.statement(
+            "SELECT revision, data FROM articles WHERE key = ? ORDER BY revision DESC LIMIT 1")
+        for key in keys {
+            let row = statement.bind(.text(key))
+            if try row.step(), let data = row.text(1) {
+                let record = try decode(ArticleRecord.self, data)
+                result[key] = SeenArticle(revision: Int(row.int(0)), article: record.article)
+            }
+            statement.reset()
+        }
+        return result
+    }
+
+    public func notifiedBefore(articleKey: String) throws(StateStoreError) -> [String: NotifiedBefore] {
+        let statement = try db.statement(
+            """
+            SELECT customer, revision, severity FROM notifications
+            WHERE article_key = ? ORDER BY revision
+            """
+        ).bind(.text(articleKey))
+        var result: [String: NotifiedBefore] = [:]
+        while try statement.step() {
+            result[statement.text(0) ?? ""] = NotifiedBefore(severity: Int(statement.int(2)), revision: Int(statement.int(1)))
+        }
+        return result
+    }
+
+    public func firstMessageID(customer: String, articleKey: String, address: String) throws(StateStoreError) -> String? {
+        let statement = try db.statement(
+            """
+            SELECT d.message_id FROM notifications n
+            JOIN delivery_items i ON i.notification_id = n.id
+            JOIN deliveries d ON d.id = i.delivery_id
+            WHERE n.article_key = ? AND n.customer = ? AND d.address = ? AND d.channel = 'email' AND d.is_digest = 0
+            ORDER BY n.revision LIMIT 1
+            """
+        ).bind(.text(articleKey), .text(customer), .text(address))
+        return try statement.step() ? statement.text(0) : nil
+    }
+
+    public func record(_ batch: OutboxBatch) throws(StateStoreError) {
+        let now = Date().timeIntervalSince1970
+        try db.transaction { () throws(StateStoreError) in
+            let insertArticle = try db.statement(
+                "INSERT OR IGNORE INTO articles(key, revision, feed, data, first_seen) VALUES (?, ?, ?, ?, ?)")
+            for article in batch.articles {
+                let data = try encode(ArticleRecord(article))
+                try insertArticle.bind(
+                    .text(article.key), .int(Int64(article.revision)), .text(article.feed), .text(data), .double(now)
+                ).run()
+                insertArticle.reset()
+            }
+            let insertNotification = try db.statement(
+                """
+                INSERT INTO notifications(customer, article_key, revision, severity, kind, plan, published, matched, created, caught_up)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var ids: [Int64] = []
+            ids.reserveCapacity(batch.notifications.count)
+            for notification in batch.notifications {
+                let article = notification.article
+                try insertNotification.bind(
+                    .text(notification.customer), .text(article.key), .int(Int64(article.revision)),
+                    .int(Int64(article.severity)), .text(article.kind.rawValue), .text(notification.plan.rawValue),
+                    .optional(article.published?.timeIntervalSince1970), .text(try encode(notification.matched)),
+                    .double(now), .int(batch.caughtUp ? 1 : 0)
+                ).run()
+                ids.append(db.lastInsertRowID)
+                insertNotification.reset()
+            }
+            let insertDelivery = try db.statement(
+                """
+                INSERT OR IGNORE INTO deliveries(id, channel, address, customer, is_digest, message_id, status, attempts,
+                    next_attempt, created, updated, severity, plan_rank, sort_published, customer_sort)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertItem = try db.statement(
+                "INSERT INTO delivery_items(delivery_id, position, notification_id) VALUES (?, ?, ?)")
+            for delivery in batch.deliveries {
+                let first = batch.notifications[delivery.notifications[0]]
+                let severity = delivery.notifications.map { batch.notifications[$0].article.severity }.min() ?? 4
+                let published = delivery.notifications.compactMap {
+                    batch.notifications[$0].article.published?.timeIntervalSince1970
+                }.min()
+                try insertDelivery.bind(
+                    .text(delivery.id), .text(delivery.channel.rawValue), .text(delivery.address), .text(delivery.customer),
+                    .int(delivery.isDigest ? 1 : 0), .optional(delivery.messageID), .double(now), .double(now),
+                    .double(now), .int(Int64(severity)), .int(Int64(Self.planRank(first.plan))),
+                    .double(published ?? Self.undated), .text(delivery.customer)
+                ).run()
+                let inserted = db.changes > 0
+                insertDelivery.reset()
+                guard inserted else { continue }
+                for (position, index) in delivery.notifications.enumerated() {
+                    try insertItem.bind(.text(delivery.id), .int(Int64(position)), .int(ids[index])).run()
+                    insertItem.reset()
+                }
+            }
+        }
+    }
+
+    /// Sorts undated articles after every dated one.
+    static let undated = 1e15
+
+    static func planRank(_ plan: Plan) -> Int {
+        switch plan {
+        case .elite: 0
+        case .premium: 1
+        case .xtreme: 2
+        }
+    }
+
+    // MARK: Deliveries
+
+    public func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
+        let statement = try db.statement(
+            """
+            SELECT id, address, customer, attempts, message_id, is_digest, created FROM deliveries
+            WHERE channel = ? AND status IN ('pending', 'retrying') AND next_attempt <= ?
+            ORDER BY severity, plan_rank, sort_published, customer_sort, id
+            LIMIT ?
+            """
+        ).bind(.text(channel.rawValue), .double(now.timeIntervalSince1970), .int(Int64(limit)))
+        var rows: [DueDelivery] = []
+        while try statement.step() {
+            rows.append(
+                DueDelivery(
+                    id: statement.text(0) ?? "", channel: channel, address: statement.text(1) ?? "",
+                    customer: statement.text(2) ?? "", attempts: Int(statement.int(3)), messageID: statement.text(4),
+                    isDigest: statement.int(5) != 0, created: Date(timeIntervalSince1970: statement.double(6)),
+                    notifications: []))
+        }
+        let items = try db.statement(
+            """
+            SELECT n.customer, n.article_key, n.revision, n.matched, a.data
+            FROM delivery_items i JOIN notifications n ON n.id = i.notification_id
+            JOIN articles a ON a.key = n.article_key AND a.revision = n.revision
+            WHERE i.delivery_id = ? ORDER BY i.position
+            """)
+        var articles: [String: Article] = [:]
+        for index in rows.indices {
+            items.bind(.text(rows[index].id))
+            while try items.step() {
+                let cacheKey = "\(items.text(1) ?? "")#\(items.int(2))"
+                let article: Article
+                if let cached = articles[cacheKey] {
+                    article = cached
+                } else {
+                    article = try decode(ArticleRecord.self, items.text(4) ?? "").article
+                    articles[cacheKey] = article
+                }
+                let matched = try decode([MatchedProduct].self, items.text(3) ?? "[]")
+                rows[index].notifications.append(
+                    StoredNotification(customer: items.text(0) ?? "", article: article, matched: matched))
+            }
+            items.reset()
+        }
+        return rows
+    }
+
+    public func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError) {
+        guard !outcomes.isEmpty else { return }
+        try db.transaction { () throws(StateStoreError) in
+            let delivered = try db.statement(
+                "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated = ? WHERE id = ?")
+            let retry = try db.statement(
+                "UPDATE deliveries SET status = 'retrying', attempts = attempts + 1, next_attempt = ?, last_error = ?, updated = ? WHERE id = ?")
+            let dead = try db.statement(
+                "UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_error = ?, updated = ? WHERE id = ?")
+            for outcome in outcomes {
+                let at = outcome.at.timeIntervalSince1970
+                switch outcome.result {
+                case .delivered:
+                    try delivered.bind(.double(at), .text(outcome.id)).run()
+                    delivered.reset()
+                case .retry(let next, let error):
+                    try retry.bind(.double(next.timeIntervalSince1970), .text(error), .double(at), .text(outcome.id)).run()
+                    retry.reset()
+                case .dead(let error):
+                    try dead.bind(.text(error), .double(at), .text(outcome.id)).run()
+                    dead.reset()
+                }
+            }
+        }
+    }
+
+    // MARK: Status
+
+    public func status(limit: Int) throws(StateStoreError) -> StatusReport {
+        var feeds: [FeedState] = []
+        let feedRows = try db.statement(
+            """
+            SELECT name, url, last_fetch, http_status, etag, last_modified, failures_in_a_row, last_error,
+                   (SELECT COUNT(DISTINCT key) FROM articles WHERE feed = feeds.name)
+            FROM feeds ORDER BY name
+            """)
+        while try feedRows.step() { feeds.append(feedState(from: feedRows)) }
+        var counts: [String: Int] = [:]
+        let countRows = try db.statement("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+        while try countRows.step() { counts[countRows.text(0) ?? ""] = Int(countRows.int(1)) }
+        return StatusReport(
+            feeds: feeds, pending: counts["pending"] ?? 0, retrying: counts["retrying"] ?? 0,
+            dead: counts["dead"] ?? 0, delivered: counts["delivered"] ?? 0,
+            retryingDeliveries: try entries(status: "retrying", limit: limit),
+            deadDeliveries: try entries(status: "dead", limit: limit))
+    }
+
+    private func entries(status: String, limit: Int) throws(StateStoreError) -> [StatusReport.Entry] {
+        let rows = try db.statement(
+            """
+            SELECT d.customer, d.is_digest, d.channel, d.address, d.attempts, d.next_attempt, d.last_error,
+                   (SELECT group_concat(n.article_key, char(10)) FROM delivery_items i
+                    JOIN notifications n ON n.id = i.notification_id WHERE i.delivery_id = d.id)
+            FROM deliveries d WHERE d.status = ? ORDER BY d.updated DESC, d.id LIMIT ?
+            """
+        ).bind(.text(status), .int(Int64(limit)))
+        var result: [StatusReport.Entry] = []
+        while try rows.step() {
+            result.append(
+                StatusReport.Entry(
+                    customer: rows.text(0) ?? "",
+                    articles: (rows.text(7) ?? "").split(separator: "\n").map(String.init), isDigest: rows.int(1) != 0,
+                    channel: Channel(rawValue: rows.text(2) ?? "") ?? .email, address: rows.text(3) ?? "",
+                    attempts: Int(rows.int(4)),
+                    nextAttempt: status == "retrying" ? rows.optionalDouble(5).map { Date(timeIntervalSince1970: $0) } : nil,
+                    lastError: rows.text(6)))
+        }
+        return result
+    }
+
+    // MARK: Encoding
+
+    private func encode(_ value: some Encodable) throws(StateStoreError) -> String {
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw StateStoreError("cannot encode a state record: \(error)")
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(StateStoreError) -> T {
+        do {
+            return try decoder.decode(type, from: Data(text.utf8))
+        } catch {
+            throw StateStoreError("the state database holds an unreadable record: \(error)")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+
+@testable import Articles
+
+@Suite struct VersionTests {
+    @Test func numericComponentsCompareNumerically() throws {
+        #expect(try #require(Version("10.10")) > #require(Version("10.9")))
+        #expect(try #require(Version("10.7.2")) > #require(Version("10.7.1")))
+        #expect(try #require(Version("2023.11")) < #require(Version("2024.04")))
+        #expect(try #require(Version("13.4.0.1")) > #require(Version("13.4")))
+    }
+
+    @Test func missingComponentIsZero() throws {
+        #expect(Version("10.7") == Version("10.7.0"))
+        #expect(Version("10.7.0.0") == Version("10.7"))
+        #expect(Set([Version("10.7")!, Version("10.7.0")!]).count == 1)
+    }
+
+    @Test func suffixSortsBeforeThePlainVersion() throws {
+        let rc1 = try #require(Version("10.7.2-rc1"))
+        let rc2 = try #require(Version("10.7.2-rc2"))
+        let rc10 = try #require(Version("10.7.2-rc10"))
+        let plain = try #require(Version("10.7.2"))
+        #expect(rc1 < plain)
+        #expect(rc1 > Version("10.7.1")!)
+        #expect(rc1 < rc2)
+        #expect(rc2 < rc10)
+        #expect(rc1.text == "10.7.2-rc1")
+    }
+
+    @Test func keepsTheTextAsWritten() {
+        #expect(Version("10.10")?.text == "10.10")
+        #expect(Version(" 10.7 ")?.text == "10.7")
+    }
+
+    @Test(arguments: ["", "x", ".5", "10.", "10..2", "10.7.2-", "10,7", "1 2", "-1"])
+    func rejectsWhatIsNotAVersion(_ text: String) {
+        #expect(Version(text) == nil)
+    }
+}
+
+@Suite struct VersionRangeTests {
+    func range(_ text: String) throws -> VersionRange { try VersionRange(parsing: text) }
+    func v(_ text: String) -> Version { Version(text)! }
+
+    @Test func commaAndWhitespaceMeanAnd() throws {
+        for text in [">=10.5, <10.7.2", ">=10.5 <10.7.2", ">= 10.5 , < 10.7.2"] {
+            let r = try range(text)
+            #expect(r.contains(v("10.5")))
+            #expect(r.contains(v("10.7.1")))
+            #expect(!r.contains(v("10.7.2")))
+            #expect(!r.contains(v("10.4.9")))
+            #expect(r.text == text.trimmingWhitespace())
+        }
+    }
+
+    @Test func doublePipeMeansOr() throws {
+        let r = try range("<10.7.2 || =10.10")
+        #expect(r.contains(v("10.7")))
+        #expect(r.contains(v("10.10")))
+        #expect(!r.contains(v("10.9")))
+    }
+
+    @Test func everyComparator() throws {
+        #expect(try range("=10.7").contains(v("10.7.0")))
+        #expect(try range("10.7").contains(v("10.7")))
+        #expect(!(try range("10.7").contains(v("10.7.1"))))
+        #expect(try range("!=10.7").contains(v("10.8")))
+        #expect(!(try range("!=10.7").contains(v("10.7"))))
+        #expect(try range("<=10.7").contains(v("10.7")))
+        #expect(try range(">10.7").contains(v("10.7.1")))
+        #expect(!(try range(">10.7").contains(v("10.7"))))
+        #expect(try range(">=10.5, !=10.6").contains(v("10.7")))
+        #expect(!(try range(">=10.5, !=10.6").contains(v("10.6.0"))))
+    }
+
+    @Test func starAndEmptyMeanEveryVersion() throws {
+        #expect(try range("*").isEvery)
+        #expect(try range("").isEvery)
+        #expect(try range("  ").contains(v("1.0")))
+    }
+
+    @Test func versFormIsOneInterval() throws {
+        let r = try range("vers:generic/>=10.5|<10.7.2")
+        #expect(r.contains(v("10.5")))
+        #expect(r.contains(v("10.7.1")))
+        #expect(!r.contains(v("10.7.2")))
+        #expect(!r.contains(v("10.4")))
+        // Not an OR: 11.0 satisfies ">=10.5" alone but lies outside the interval.
+        #expect(!r.contains(v("11.0")))
+    }
+
+    @Test func versFormSortsConstraintsAndHandlesExceptions() throws {
+        let r = try range("vers:generic/<10.7.2|>=10.5|!=10.6")
+        #expect(r.contains(v("10.5.1")))
+        #expect(!r.contains(v("10.6")))
+        let two = try range("vers:generic/>=1.0|<2.0|>=3.0")
+        #expect(two.contains(v("1.5")))
+        #expect(!two.contains(v("2.5")))
+        #expect(two.contains(v("4.0")))
+        #expect(try range("vers:generic/=1.2|=1.4").contains(v("1.4")))
+        #expect(!(try range("vers:generic/=1.2|=1.4").contains(v("1.3"))))
+        #expect(try range("vers:generic/*").isEvery)
+    }
+
+    @Test(arguments: [">=", "=>10.5", ">=10.x", "10.5 ||", "|| 10.5", "<<10", "vers:", "vers:generic/", "vers:generic/>=1|"])
+    func rejectsInvalidRanges(_ text: String) {
+        #expect(throws: VersionRangeError.self) { try VersionRange(parsing: text) }
+    }
+
+    @Test func errorsSayWhatIsWrong() {
+        do {
+            _ = try VersionRange(parsing: ">=10.x")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message.contains("'10.x' is not a version"))
+        }
+    }
+}

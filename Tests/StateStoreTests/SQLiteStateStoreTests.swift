@@ -1,0 +1,150 @@
+import Articles
+import Foundation
+import Matching
+import Testing
+
+@testable import StateStore
+
+@Suite struct SQLiteStateStoreTests {
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "critfix-store-" + UUID().uuidString
+    }
+
+    func article(_ id: String, revision: Int = 1, severity: Int = 1, published: Double = 1000) -> Article {
+        Article(
+            feed: "kb", id: id, revision: revision, title: "Tytuł \(id) ąę", link: "https://x.example/\(id)",
+            published: Date(timeIntervalSince1970: published), updated: nil, severity: severity, kind: .criticalFix,
+            products: [AffectedProduct(id: "erp-ln", affected: ">=10.5", range: try! VersionRange(parsing: ">=10.5"), fixed: "11", isResolved: true)],
+            categories: ["c"], summary: "s")
+    }
+
+    func delivery(_ batch: OutboxBatch, _ index: Int, address: String) -> PlannedDelivery {
+        let n = batch.notifications[index]
+        return PlannedDelivery(
+            id: "d-\(n.customer)-\(n.article.id)-\(address)", channel: .email, address: address, customer: n.customer,
+            notifications: [index], isDigest: false, messageID: "<d-\(n.customer)-\(n.article.id)@x>")
+    }
+
+    @Test func createsTheDirectoryAndMigratesOnce() throws {
+        let path = directory + "/nested/state.sqlite"
+        _ = try SQLiteStateStore(path: path)
+        #expect(FileManager.default.fileExists(atPath: path))
+        // Opening again applies nothing twice.
+        _ = try SQLiteStateStore(path: path)
+    }
+
+    @Test func recordsArticlesNotificationsAndDeliveriesInOneOutbox() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        var batch = OutboxBatch()
+        batch.articles = [article("A1"), article("A2", severity: 2, published: 500)]
+        batch.notifications = [
+            PlannedNotification(customer: "X", plan: .xtreme, article: batch.articles[0], matched: [MatchedProduct(product: "erp-ln", version: "10.6")]),
+            PlannedNotification(customer: "E", plan: .elite, article: batch.articles[0], matched: []),
+            PlannedNotification(customer: "E", plan: .elite, article: batch.articles[1], matched: []),
+        ]
+        batch.deliveries = [
+            delivery(batch, 0, address: "x@x.example"), delivery(batch, 1, address: "e@e.example"),
+            delivery(batch, 2, address: "e@e.example"),
+        ]
+        try store.record(batch)
+
+        let seen = try store.seenArticles(["kb/A1", "kb/A2", "kb/none"])
+        #expect(seen.keys.sorted() == ["kb/A1", "kb/A2"])
+        #expect(seen["kb/A1"]?.article.title == "Tytuł A1 ąę")
+        #expect(seen["kb/A1"]?.article.products.first?.range.contains(Version("10.6")!) == true)
+        #expect(try store.notifiedBefore(articleKey: "kb/A1") == ["X": NotifiedBefore(severity: 1, revision: 1), "E": NotifiedBefore(severity: 1, revision: 1)])
+
+        // Dispatch order: severity 1 first (elite before xtreme), then severity 2.
+        let due = try store.dueDeliveries(channel: .email, now: Date().addingTimeInterval(1), limit: 10)
+        #expect(due.map(\.customer) == ["E", "X", "E"])
+        #expect(due.map { $0.notifications[0].article.id } == ["A1", "A1", "A2"])
+        #expect(due[1].notifications[0].matched == [MatchedProduct(product: "erp-ln", version: "10.6")])
+        #expect(try store.dueDeliveries(channel: .webhook, now: Date().addingTimeInterval(1), limit: 10).isEmpty)
+    }
+
+    @Test func outcomesMoveDeliveriesOutOfTheQueue() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        var batch = OutboxBatch()
+        batch.articles = [article("A1")]
+        batch.notifications = ["C1", "C2", "C3"].map { PlannedNotification(customer: $0, plan: .premium, article: batch.articles[0], matched: []) }
+        batch.deliveries = (0..<3).map { delivery(batch, $0, address: "c\($0)@x.example") }
+        try store.record(batch)
+        let now = Date().addingTimeInterval(1)
+        let due = try store.dueDeliveries(channel: .email, now: now, limit: 10)
+        try store.record([
+            DeliveryOutcome(id: due[0].id, at: now, result: .delivered),
+            DeliveryOutcome(id: due[1].id, at: now, result: .retry(at: now.addingTimeInterval(60), error: "451 try later")),
+            DeliveryOutcome(id: due[2].id, at: now, result: .dead(error: "550 no such user")),
+        ])
+        #expect(try store.dueDeliveries(channel: .email, now: now, limit: 10).isEmpty)
+        let later = try store.dueDeliveries(channel: .email, now: now.addingTimeInterval(61), limit: 10)
+        #expect(later.map(\.id) == [due[1].id])
+        #expect(later[0].attempts == 1)
+        let status = try store.status(limit: 1000)
+        #expect((status.pending, status.retrying, status.dead, status.delivered) == (0, 1, 1, 1))
+        #expect(status.deadDeliveries.first?.lastError == "550 no such user")
+        #expect(status.deadDeliveries.first?.articles == ["kb/A1"])
+        #expect(status.retryingDeliveries.first?.nextAttempt != nil)
+    }
+
+    @Test func aRecordedDeliveryIsNeverRecordedTwice() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        var batch = OutboxBatch()
+        batch.articles = [article("A1")]
+        batch.notifications = [PlannedNotification(customer: "C", plan: .elite, article: batch.articles[0], matched: [])]
+        batch.deliveries = [delivery(batch, 0, address: "c@x.example")]
+        try store.record(batch)
+        // The same notification again violates uniqueness: the whole batch rolls back.
+        #expect(throws: StateStoreError.self) { try store.record(batch) }
+        #expect(try store.dueDeliveries(channel: .email, now: Date().addingTimeInterval(1), limit: 10).count == 1)
+    }
+
+    @Test func fetchRecordsCountFailuresInARow() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        let at = Date(timeIntervalSince1970: 1_795_512_600)
+        try store.recordFetch("kb", FetchRecord(url: "u", at: at, httpStatus: 200, etag: "\"e1\""))
+        try store.recordFetch("kb", FetchRecord(url: "u", at: at, httpStatus: 500, error: "HTTP 500"))
+        try store.recordFetch("kb", FetchRecord(url: "u", at: at, error: "timeout"))
+        var state = try #require(try store.feedState("kb"))
+        #expect(state.failuresInARow == 2)
+        #expect(state.lastError == "timeout")
+        #expect(state.etag == "\"e1\"")
+        try store.recordFetch("kb", FetchRecord(url: "u", at: at, httpStatus: 304))
+        state = try #require(try store.feedState("kb"))
+        #expect(state.failuresInARow == 0)
+        #expect(state.lastError == nil)
+        #expect(state.etag == "\"e1\"")
+    }
+
+    @Test func aSecondRunIsRefusedWhileTheLockIsHeld() throws {
+        let path = directory + "/state.sqlite"
+        let first = try SQLiteStateStore(path: path)
+        try first.lock()
+        let second = try SQLiteStateStore(path: path)
+        do {
+            try second.lock()
+            Issue.record("the second lock should have failed")
+        } catch {
+            #expect(error.isLockHeld)
+            #expect(error.message.contains("pid \(getpid())"))
+        }
+    }
+
+    @Test func threadingFindsTheFirstMessageOfAnArticleToAContact() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        var first = OutboxBatch()
+        first.articles = [article("A1")]
+        first.notifications = [PlannedNotification(customer: "C", plan: .elite, article: first.articles[0], matched: [])]
+        first.deliveries = [delivery(first, 0, address: "c@x.example")]
+        try store.record(first)
+        var second = OutboxBatch()
+        second.articles = [article("A1", revision: 2)]
+        second.notifications = [PlannedNotification(customer: "C", plan: .elite, article: second.articles[0], matched: [])]
+        second.deliveries = [PlannedDelivery(id: "r2", channel: .email, address: "c@x.example", customer: "C", notifications: [0], isDigest: false, messageID: "<r2@x>")]
+        try store.record(second)
+        #expect(try store.firstMessageID(customer: "C", articleKey: "kb/A1", address: "c@x.example") == "<d-C-A1@x>")
+        #expect(try store.seenArticles(["kb/A1"])["kb/A1"]?.revision == 2)
+    }
+}
