@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+@Suite struct CrashTests {
+    /// Killed with SIGKILL at several moments of a run with thousands of deliveries,
+    /// then run to completion: every message arrives, and a repeat has the same Message-ID.
+    @Test func killedRunsLoseNothing() throws {
+        let generator = CLI.sharedDirectory + "/bench/gen_corpus.py"
+        try #require(FileManager.default.fileExists(atPath: generator), "needs ../shared/bench")
+        let reference = try CLI.scratch() + "/reference"
+        let crashed = try CLI.scratch() + "/crashed"
+        for directory in [reference, crashed] {
+            let generated = try CLI.run(
+                "/usr/bin/env",
+                ["python3", generator, "--feeds", "6", "--items", "60", "--customers", "600", "--seed", "3", "--out", directory])
+            try #require(generated.status == 0, "\(generated.stderr)")
+        }
+        let clean = try CLI.critfix(["run", "--config", reference + "/critfix.yaml"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let expected = try CLI.mbox(reference + "/out.mbox")
+        try #require(expected.count > 500, "the workload must be large enough to be interrupted")
+
+        var kills = 0
+        for delay in [0.05, 0.15, 0.3, 0.5, 0.8] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["run", "--config", crashed + "/critfix.yaml"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(kills > 0, "no run was interrupted; the workload is too small")
+        let final = try CLI.critfix(["run", "--config", crashed + "/critfix.yaml"])
+        #expect(final.status == 0, "\(final.stderr)")
+
+        let received = try CLI.mbox(crashed + "/out.mbox")
+        func key(_ message: [String: Any]) -> String {
+            "\(message["customer"] as? String ?? "") \(message["to"] as? String ?? "") \((message["articles"] as? [String] ?? []).joined(separator: "+"))"
+        }
+        // Every expected message arrived.
+        let receivedKeys = Set(received.map(key))
+        for message in expected { #expect(receivedKeys.contains(key(message)), "missing \(key(message))") }
+        // A repeat is the same delivery: same content key, same Message-ID.
+        var idByKey: [String: String] = [:]
+        for message in received {
+            let id = message["message_id"] as? String ?? ""
+            if let known = idByKey[key(message)] { #expect(known == id, "a repeat with another Message-ID: \(key(message))") }
+            idByKey[key(message)] = id
+        }
+        #expect(Set(received.compactMap { $0["message_id"] as? String }).count == expected.count)
+        let status = try CLI.critfix(["status", "--config", crashed + "/critfix.yaml", "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        let deliveries = json?["deliveries"] as? [String: Int]
+        #expect(deliveries?["pending"] == 0)
+        #expect(deliveries?["delivered"] == expected.count)
+    }
+}
+
+@Suite struct ParseCommandTests {
+    @Test func jsonAsSpecified() throws {
+        let result = try CLI.critfix(["parse", CLI.packageRoot + "/Feeds/erp-ln-kb.xml", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let feed = json["feed"] as? [String: Any]
+        #expect(feed?["format"] as? String == "rss2")
+        #expect(feed?["title"] as? String == "ERP LN — critical fixes")
+        let articles = try #require(json["articles"] as? [[String: Any]])
+        #expect(articles.count == 3)
+        let first = articles[0]
+        #expect(first["key"] as? String == "erp-ln-kb/KB2245871")
+        #expect(first["id"] as? String == "KB2245871")
+        #expect(first["revision"] as? Int == 2)
+        #expect(first["severity"] as? Int == 1)
+        #expect(first["kind"] as? String == "critical-fix")
+        #expect(first["published"] as? String == "2026-11-24T09:30:00Z")
+        #expect(first["title"] as? String == "KB 2245871: Poprawka krytyczna księgowania")
+        let products = first["products"] as? [[String: Any]]
+        #expect(products?.first?["id"] as? String == "erp-ln")
+        #expect(products?.first?["affected"] as? String == ">=10.5, <10.7.2")
+        #expect(products?.first?["fixed"] as? String == "10.7.2")
+        #expect(products?.last?["id"] as? String == "erp-m3")
+        #expect((first["summary"] as? String)?.contains("<") == false)
+        #expect(json["warnings"] is [Any])
+    }
+
+    @Test func withTheConfigurationProductsResolveThroughTheCatalog() throws {
+        let result = try CLI.critfix([
+            "parse", CLI.packageRoot + "/Feeds/payroll-notes.xml", "--format", "json", "--config",
+            CLI.packageRoot + "/Feeds/critfix.yaml",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let articles = try #require(json["articles"] as? [[String: Any]])
+        #expect(articles[0]["key"] as? String == "payroll-notes/payroll-2027-zus")
+        #expect(articles[0]["title"] as? String == "Zmiana stawek składek ZUS od 1 stycznia 2027")
+        let products = articles[0]["products"] as? [[String: Any]]
+        #expect(products?.first?["id"] as? String == "payroll-pl")
+        #expect(products?.first?["affected"] as? String == "=2026.1")
+        // The second item has no severity/kind categories: the feed's defaults apply.
+        #expect(articles[1]["severity"] as? Int == 3)
+        #expect(articles[1]["kind"] as? String == "article")
+    }
+
+    @Test func aBrokenDocumentPrintsWhatWasRecoveredAndExits1() throws {
+        let directory = try CLI.scratch()
+        let text = RunTests.firstFeed()
+        let cut = text.range(of: "<fx:article>A3</fx:article>")!.lowerBound
+        try CLI.write(String(text[..<cut]), to: directory + "/cut.xml")
+        let result = try CLI.critfix(["parse", directory + "/cut.xml"])
+        #expect(result.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((json["articles"] as? [[String: Any]])?.count == 2)
+        #expect((json["warnings"] as? [String])?.isEmpty == false)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+
+/// `critfix run` end to end through the built binary: what is emitted, in which
+/// order, and that nothing is emitted twice.
+@Suite(.serialized) struct RunTests {
+    static let registrations = """
+        customers:
+          - id: E1
+            name: Elite One
+            plan: elite
+            min_severity: 2
+            language: pl
+            products:
+              - product: erp-ln
+                version: "10.7.1"
+            contacts:
+              - email: ops@e1.example
+              - email: cto@e1.example
+          - id: P1
+            plan: premium
+            min_severity: 4
+            products:
+              - product: LN
+                version: 10.10
+              - product: erp-m3
+            contacts:
+              - email: it@p1.example
+          - id: X1
+            plan: xtreme
+            products:
+              - product: erp-ln
+            contacts:
+              - email: admin@x1.example
+          - id: S1
+            plan: elite
+            status: suspended
+            min_severity: 4
+            products:
+              - product: erp-ln
+            contacts:
+              - email: it@s1.example
+          - id: D1
+            plan: elite
+            min_severity: 4
+            digest: true
+            products:
+              - product: erp-ln
+              - product: erp-m3
+            contacts:
+              - email: digest@d1.example
+        """
+
+    static func firstFeed(a1Range: String = ">=10.5, <10.7.2", a1Revision: Int = 1, a2Severity: Int = 2, a2Revision: Int = 1) -> String {
+        rssFeed([
+            rssItem("A1", revision: a1Revision, severity: 1, kind: "critical-fix", products: [("erp-ln", a1Range)], day: 20),
+            rssItem("A2", revision: a2Revision, severity: a2Severity, kind: "patch", products: [("erp-m3", nil)], day: 10),
+            rssItem("A3", severity: 3, kind: "service-pack", products: [("erp-ln", nil)], day: 15),
+        ])
+    }
+
+    func summary(_ messages: [[String: Any]]) -> [String] {
+        messages.map { message in
+            let articles = (message["articles"] as? [String] ?? []).joined(separator: "+")
+            return "\(message["customer"] as? String ?? "?") \(message["to"] as? String ?? "?") \(articles)"
+        }
+    }
+
+    @Test func emitsExactlyWhatMatchesInDispatchOrderAndNothingTwice() throws {
+        let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        let first = try scenario.run()
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(first.stderr.isEmpty, "a successful run under cron prints nothing: \(first.stderr)")
+        #expect(first.stdout.isEmpty)
+        let messages = try scenario.messages()
+        #expect(summary(messages) == [
+            "D1 digest@d1.example kb/A1+kb/A2+kb/A3",
+            "E1 ops@e1.example kb/A1",
+            "E1 cto@e1.example kb/A1",
+            "X1 admin@x1.example kb/A1",
+            "P1 it@p1.example kb/A2",
+            "P1 it@p1.example kb/A3",
+        ])
+        for message in messages {
+            #expect((message["defects"] as? [String])?.isEmpty == true, "MIME defects: \(message)")
+            #expect(message["types"] as? [String] == ["multipart/alternative", "text/plain", "text/html"])
+        }
+        let ids = messages.compactMap { $0["message_id"] as? String }
+        #expect(Set(ids).count == messages.count)
+
+        // A second run with nothing new emits nothing.
+        let second = try scenario.run()
+        #expect(second.status == 0)
+        #expect(second.stderr.isEmpty)
+        #expect(try scenario.messages().count == messages.count)
+
+        // New revisions: A1's range now includes P1's 10.10 (newly included: P1 only);
+        // A2 becomes more severe (P1 and D1 again, threaded under the first message).
+        try scenario.writeFeed("kb", Self.firstFeed(a1Range: ">=10.5, <10.7.2 || =10.10", a1Revision: 2, a2Severity: 1, a2Revision: 2))
+        let third = try scenario.run()
+        #expect(third.status == 0, "stderr: \(third.stderr)")
+        let all = try scenario.messages()
+        let added = Array(all.dropFirst(messages.count))
+        #expect(summary(added) == [
+            "D1 digest@d1.example kb/A2",
+            "P1 it@p1.example kb/A2",
+            "P1 it@p1.example kb/A1",
+        ])
+        let firstA2 = messages.first { ($0["customer"] as? String) == "P1" && ($0["articles"] as? [String]) == ["kb/A2"] }
+        let revisedA2 = added.first { ($0["customer"] as? String) == "P1" && ($0["articles"] as? [String]) == ["kb/A2"] }
+        #expect(revisedA2?["in_reply_to"] as? String == firstA2?["message_id"] as? String)
+        #expect(revisedA2?["in_reply_to"] as? String != nil)
+        #expect(try scenario.run().status == 0)
+        #expect(try scenario.messages().count == all.count)
+    }
+
+    @Test func dryRunPrintsAndChangesNothing() throws {
+        let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        let result = try scenario.run(["--dry-run"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("ops@e1.example"))
+        #expect(result.stdout.contains("kb/A1"))
+        #expect(!FileManager.default.fileExists(atPath: scenario.state))
+        #expect(!FileManager.default.fileExists(atPath: scenario.mbox))
+        // The real run afterwards still sends everything.
+        #expect(try scenario.run().status == 0)
+        #expect(try scenario.messages().count == 6)
+    }
+
+    @Test func summaryGoesToStdout() throws {
+        let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        let result = try scenario.run(["--summary"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("articles: 3 new"))
+        #expect(result.stdout.contains("email: 6 delivered"))
+    }
+
+    @Test func stdoutTransportIsAnMboxStream() throws {
+        let scenario = try Scenario(
+            feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        var config = try String(contentsOfFile: scenario.config, encoding: .utf8)
+        config = config.replacingOccurrences(of: "transport: mbox:out.mbox", with: "transport: stdout")
+        try CLI.write(config, to: scenario.config)
+        let result = try scenario.run()
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        try result.stdoutBytes.write(to: URL(fileURLWithPath: scenario.mbox))
+        #expect(try scenario.messages().count == 6)
+        #expect(result.stdout.hasPrefix("From "))
+    }
+
+    @Test func catchUpRecordsWithoutSending() throws {
+        let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        let caught = try CLI.critfix(["catch-up", "--config", scenario.config])
+        #expect(caught.status == 0, "stderr: \(caught.stderr)")
+        #expect(try scenario.messages().isEmpty)
+        #expect(try scenario.run().status == 0)
+        #expect(try scenario.messages().isEmpty)
+        // A later revision that is more severe is still notified.
+        try scenario.writeFeed("kb", Self.firstFeed(a2Severity: 1, a2Revision: 2))
+        #expect(try scenario.run().status == 0)
+        #expect(summary(try scenario.messages()) == ["D1 digest@d1.example kb/A2", "P1 it@p1.example kb/A2"])
+    }
+
+    @Test func aHeldLockExits75NamingTheHolder() throws {
+        let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        try FileManager.default.createDirectory(atPath: scenario.directory + "/state", withIntermediateDirectories: true)
+        let lockFile = scenario.state + ".lock"
+        try CLI.write("pid 4242 on cronhost since 2026-11-24T09:30:00Z\n", to: lockFile)
+        // util-linux flock(1) takes the same flock(2) lock critfix takes.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [lockFile, "sleep", "30"]
+        try holder.run()
+        defer { holder.terminate() }
+        Thread.sleep(forTimeInterval: 0.3)
+        let result = try scenario.run()
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("pid 4242 on cronhost"))
+        #expect(try scenario.messages().isEmpty)
+    }
+}
