@@ -101,7 +101,7 @@ UPDATE: this is revision {{revision}} of a notice we sent you earlier.
 {{/is_revision}}
 {{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}
 
-{{sender}} has published a notice that affects products registered by {{customer_name}}.
+{{sender}} has published a notice that affects products registered by {{customer_name}} (customer ID {{customer_id}}).
 
 {{title}}
 
@@ -114,7 +114,7 @@ Reference:  {{article_key}}{{#is_revision}} (revision {{revision}}){{/is_revisio
 
 Affected products
 {{#products}}
-  * {{product}}: affected versions: {{affected}}; {{#fixed}}fixed in version {{fixed}}{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}
+  * {{product}}, affected: {{affected}}; {{#fixed}}fixed in version {{fixed}}{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}
 {{/products}}
 
 Registered by you
@@ -151,7 +151,7 @@ You receive this notice because {{customer_name}} (customer ID {{customer_id}}) 
 <p style="margin: 0 0 16px; padding: 8px 12px; background: #fff4d6; border-left: 4px solid #e0a800;"><strong>Update:</strong> this is revision {{revision}} of a notice we sent you earlier.</p>
 {{/is_revision}}
 <p>{{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}</p>
-<p>{{sender}} has published a notice that affects products registered by {{customer_name}}.</p>
+<p>{{sender}} has published a notice that affects products registered by {{customer_name}} (customer ID {{customer_id}}).</p>
 <h1 style="font-size: 18px; margin: 16px 0 8px;">{{title}}</h1>
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
 <tr><th align="left">Severity</th><td>{{#critical}}<strong style="color: #b00020;">{{severity_label}}</strong>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}</td></tr>
@@ -164,7 +164,7 @@ You receive this notice because {{customer_name}} (customer ID {{customer_id}}) 
 <h2 style="font-size: 15px; margin: 16px 0 4px;">Affected products</h2>
 <ul>
 {{#products}}
-<li>{{product}}: affected versions: {{affected}}; {{#fixed}}fixed in version <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}</li>
+<li>{{product}}, affected: {{affected}}; {{#fixed}}fixed in version <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}</li>
 {{/products}}
 </ul>
 <h2 style="font-size: 15px; margin: 16px 0 4px;">Registered by you</h2>
@@ -197,7 +197,7 @@ critfix: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}
         "en.digest-text.txt": #"""
 {{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}
 
-{{sender}} has published notices that affect products registered by {{customer_name}}. This digest lists {{count_text}}, most severe first.
+{{sender}} has published notices that affect products registered by {{customer_name}} (customer ID {{customer_id}}). This digest lists {{count_text}}, most severe first.
 
 {{#notifications}}
 {{position}}. [{{severity_label}}] {{#is_revision}}Update (revision {{revision}}): {{/is_revision}}{{title}}
@@ -208,7 +208,7 @@ critfix: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}
 {{/published}}
    Reference:  {{article_key}}{{#is_revision}} (revision {{revision}}){{/is_revision}}
 {{#products}}
-   Affected:   {{product}}, versions: {{affected}}; {{#fixed}}fixed in version {{fixed}}{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}
+   Affected:   {{product}} ({{affected}}); {{#fixed}}fixed in version {{fixed}}{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}
 {{/products}}
 {{#matched}}
    Registered: {{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}
@@ -235,7 +235,7 @@ You receive this digest because {{customer_name}} (customer ID {{customer_id}}) 
 </head>
 <body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
 <p>{{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}</p>
-<p>{{sender}} has published notices that affect products registered by {{customer_name}}. This digest lists {{count_text}}, most severe first.</p>
+<p>{{sender}} has published notices that affect products registered by {{customer_name}} (customer ID {{customer_id}}). This digest lists {{count_text}}, most severe first.</p>
 {{#notifications}}
 <h2 style="font-size: 16px; margin: 24px 0 8px;">{{position}}. [{{#critical}}<span style="color: #b00020;">{{severity_label}}</span>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}] {{#is_revision}}Update (revision {{revision}}): {{/is_revision}}{{title}}</h2>
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
@@ -245,7 +245,7 @@ You receive this digest because {{customer_name}} (customer ID {{customer_id}}) 
 {{/published}}
 <tr><th align="left">Reference</th><td>{{article_key}}{{#is_revision}} (revision {{revision}}){{/is_revision}}</td></tr>
 {{#products}}
-<tr><th align="left">Affected</th><td>{{product}}, versions: {{affected}}; {{#fixed}}fixed in version <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}</td></tr>
+<tr><th align="left">Affected</th><td>{{product}} ({{affected}}); {{#fixed}}fixed in version <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}</td></tr>
 {{/products}}
 {{#matched}}
 <tr><th align="left">Registered</th><td>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}</td></tr>
@@ -274,7 +274,7 @@ AKTUALIZACJA: to jest wersja {{revision}} komunikatu, który wysłaliśmy wcześ
 {{/is_revision}}
 Szanowni Państwo,
 
-informujemy o publikacji dotyczącej produktów zarejestrowanych przez {{customer_name}}.
+informujemy o publikacji dotyczącej produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}).
 
 {{title}}
 
@@ -287,7 +287,7 @@ Identyfikator:  {{article_key}}{{#is_revision}} (wersja {{revision}}){{/is_revis
 
 Produkty, których dotyczy
 {{#products}}
-  * {{product}}: wersje, których dotyczy: {{affected}}; {{#fixed}}poprawka w wersji {{fixed}}{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}
+  * {{product}}, dotyczy: {{affected}}; {{#fixed}}poprawka w wersji {{fixed}}{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}
 {{/products}}
 
 Zarejestrowane przez Państwa
@@ -324,7 +324,7 @@ Otrzymują Państwo tę wiadomość, ponieważ dla klienta {{customer_name}} (id
 <p style="margin: 0 0 16px; padding: 8px 12px; background: #fff4d6; border-left: 4px solid #e0a800;"><strong>Aktualizacja:</strong> to jest wersja {{revision}} komunikatu, który wysłaliśmy wcześniej.</p>
 {{/is_revision}}
 <p>Szanowni Państwo,</p>
-<p>informujemy o publikacji dotyczącej produktów zarejestrowanych przez {{customer_name}}.</p>
+<p>informujemy o publikacji dotyczącej produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}).</p>
 <h1 style="font-size: 18px; margin: 16px 0 8px;">{{title}}</h1>
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
 <tr><th align="left">Ważność</th><td>{{#critical}}<strong style="color: #b00020;">{{severity_label}}</strong>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}</td></tr>
@@ -337,7 +337,7 @@ Otrzymują Państwo tę wiadomość, ponieważ dla klienta {{customer_name}} (id
 <h2 style="font-size: 15px; margin: 16px 0 4px;">Produkty, których dotyczy</h2>
 <ul>
 {{#products}}
-<li>{{product}}: wersje, których dotyczy: {{affected}}; {{#fixed}}poprawka w wersji <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}</li>
+<li>{{product}}, dotyczy: {{affected}}; {{#fixed}}poprawka w wersji <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}</li>
 {{/products}}
 </ul>
 <h2 style="font-size: 15px; margin: 16px 0 4px;">Zarejestrowane przez Państwa</h2>
@@ -370,7 +370,7 @@ critfix: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}
         "pl.digest-text.txt": #"""
 Szanowni Państwo,
 
-informujemy o publikacjach dotyczących produktów zarejestrowanych przez {{customer_name}}. To zestawienie obejmuje {{count_text}}, od najpoważniejszych.
+informujemy o publikacjach dotyczących produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}). To zestawienie obejmuje {{count_text}}, od najpoważniejszych.
 
 {{#notifications}}
 {{position}}. [{{severity_label}}] {{#is_revision}}Aktualizacja (wersja {{revision}}): {{/is_revision}}{{title}}
@@ -381,7 +381,7 @@ informujemy o publikacjach dotyczących produktów zarejestrowanych przez {{cust
 {{/published}}
    Identyfikator:  {{article_key}}{{#is_revision}} (wersja {{revision}}){{/is_revision}}
 {{#products}}
-   Dotyczy:        {{product}}, wersje: {{affected}}; {{#fixed}}poprawka w wersji {{fixed}}{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}
+   Dotyczy:        {{product}} ({{affected}}); {{#fixed}}poprawka w wersji {{fixed}}{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}
 {{/products}}
 {{#matched}}
    Zarejestrowano: {{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}
@@ -408,7 +408,7 @@ Otrzymują Państwo to zestawienie, ponieważ dla klienta {{customer_name}} (ide
 </head>
 <body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
 <p>Szanowni Państwo,</p>
-<p>informujemy o publikacjach dotyczących produktów zarejestrowanych przez {{customer_name}}. To zestawienie obejmuje {{count_text}}, od najpoważniejszych.</p>
+<p>informujemy o publikacjach dotyczących produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}). To zestawienie obejmuje {{count_text}}, od najpoważniejszych.</p>
 {{#notifications}}
 <h2 style="font-size: 16px; margin: 24px 0 8px;">{{position}}. [{{#critical}}<span style="color: #b00020;">{{severity_label}}</span>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}] {{#is_revision}}Aktualizacja (wersja {{revision}}): {{/is_revision}}{{title}}</h2>
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
@@ -418,7 +418,7 @@ Otrzymują Państwo to zestawienie, ponieważ dla klienta {{customer_name}} (ide
 {{/published}}
 <tr><th align="left">Identyfikator</th><td>{{article_key}}{{#is_revision}} (wersja {{revision}}){{/is_revision}}</td></tr>
 {{#products}}
-<tr><th align="left">Dotyczy</th><td>{{product}}, wersje: {{affected}}; {{#fixed}}poprawka w wersji <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}</td></tr>
+<tr><th align="left">Dotyczy</th><td>{{product}} ({{affected}}); {{#fixed}}poprawka w wersji <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}</td></tr>
 {{/products}}
 {{#matched}}
 <tr><th align="left">Zarejestrowano</th><td>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}</td></tr>

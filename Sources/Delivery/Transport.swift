@@ -100,7 +100,7 @@ public final class MboxTransport: MailTransport {
 
     public init(path: String) throws(TransportFailure) {
         self.path = path
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 { throw TransportFailure.errno("cannot open \(path)") }
     }
 
