@@ -1,0 +1,242 @@
+import Articles
+import Configuration
+import Foundation
+import Matching
+
+/// The values of one message, prepared once per `render` and read by the templates.
+struct RenderData {
+    struct Product {
+        var name: String
+        var id: String
+        var affected: String
+        var fixed: String
+        var version: String
+    }
+
+    struct Item {
+        var title: String
+        var subjectTitle: String
+        var severity: Int
+        var kind: Kind
+        var articleKey: String
+        var revision: Int
+        var published: String
+        var summary: String
+        var link: String
+        var productNames: String
+        var products: [Product]
+        var matched: [Product]
+    }
+
+    enum Frame {
+        case message, digest
+        case notification(Int)
+        case product(Int, Int)
+        case matched(Int, Int)
+    }
+
+    enum Value {
+        case text(String)
+        case number(Int)
+        case flag(Bool)
+        case list(Int)
+    }
+
+    let words: Words
+    let customerID: String
+    let customerName: String
+    let plan: String
+    let contactName: String
+    let contactEmail: String
+    let sender: String
+    let registeredProducts: String
+    let notifications: [Item]
+    let mostSevere: Int
+    let criticalCount: Int
+
+    init(request: EmailRequest, words: Words, polish: Bool, productNames: [String: String]) {
+        self.words = words
+        func name(_ id: String) -> String { productNames[id] ?? id }
+        let customer = request.customer
+        customerID = TextCleaning.line(customer.id, maxCharacters: 200)
+        let cleanName = TextCleaning.line(customer.name, maxCharacters: 200)
+        customerName = cleanName.isEmpty ? customerID : cleanName
+        plan = words.plan[customer.plan] ?? customer.plan.rawValue
+        contactName = TextCleaning.line(request.contact.name ?? "", maxCharacters: 200)
+        contactEmail = TextCleaning.token(request.contact.email)
+        let fromName = TextCleaning.line(request.from.name ?? "", maxCharacters: 200)
+        sender = fromName.isEmpty ? TextCleaning.token(request.from.address) : fromName
+        var registered = ""
+        for product in customer.products {
+            if !registered.isEmpty { registered += ", " }
+            registered += name(product.product)
+            if let version = product.version { registered += " " + version.text }
+        }
+        registeredProducts = TextCleaning.line(registered, maxCharacters: 1000)
+
+        var items: [Item] = []
+        items.reserveCapacity(request.notifications.count)
+        var mostSevere = Severity.lowest
+        var critical = 0
+        for notification in request.notifications {
+            let article = notification.article
+            mostSevere = min(mostSevere, article.severity)
+            if article.severity <= 1 { critical += 1 }
+            func affected(_ product: AffectedProduct) -> String {
+                let text = TextCleaning.line(product.affected ?? "", maxCharacters: 200)
+                return text.isEmpty || text == "*" ? words.allVersions : text
+            }
+            let products = article.products.map { product in
+                Product(
+                    name: TextCleaning.line(name(product.id), maxCharacters: 200), id: TextCleaning.line(product.id, maxCharacters: 200),
+                    affected: affected(product), fixed: TextCleaning.line(product.fixed ?? "", maxCharacters: 100), version: "")
+            }
+            let matched = notification.matched.map { match in
+                let product = article.products.first { $0.id == match.product }
+                return Product(
+                    name: TextCleaning.line(name(match.product), maxCharacters: 200), id: TextCleaning.line(match.product, maxCharacters: 200),
+                    affected: product.map(affected) ?? words.allVersions,
+                    fixed: TextCleaning.line(product?.fixed ?? "", maxCharacters: 100),
+                    version: TextCleaning.line(match.version ?? "", maxCharacters: 100))
+            }
+            var seen: [String] = []
+            for product in matched.isEmpty ? products : matched where !seen.contains(product.name) {
+                seen.append(product.name)
+            }
+            let names = seen.joined(separator: ", ")
+            let title = TextCleaning.line(article.title, maxCharacters: EmailRenderer.maxTitle)
+            items.append(
+                Item(
+                    title: title, subjectTitle: TextCleaning.truncate(title, maxCharacters: EmailRenderer.maxSubjectTitle),
+                    severity: min(max(article.severity, 1), 4), kind: article.kind,
+                    articleKey: TextCleaning.line(article.key, maxCharacters: 900), revision: article.revision,
+                    published: (article.published ?? article.updated).map { CivilTime($0).text(polish: polish) } ?? "",
+                    summary: TextCleaning.body(article.summary, maxCharacters: EmailRenderer.maxSummary),
+                    link: TextCleaning.link(article.link) ?? "", productNames: names, products: products, matched: matched))
+        }
+        notifications = items
+        self.mostSevere = min(max(mostSevere, 1), 4)
+        criticalCount = critical
+    }
+
+    func value(_ field: Field, in frame: Frame, subject: Bool) -> Value? {
+        switch frame {
+        case .message:
+            switch field {
+            case .customerID: return .text(customerID)
+            case .customerName: return .text(customerName)
+            case .plan: return .text(plan)
+            case .contactName: return .text(contactName)
+            case .contactEmail: return .text(contactEmail)
+            case .sender: return .text(sender)
+            case .registeredProducts: return .text(registeredProducts)
+            default: return nil
+            }
+        case .digest:
+            switch field {
+            case .count: return .number(notifications.count)
+            case .countText: return .text(words.countText(notifications.count))
+            case .criticalCount: return .number(criticalCount)
+            case .criticalText: return .text(words.criticalText(criticalCount))
+            case .notifications: return .list(notifications.count)
+            case .severity: return .text(words.severity[mostSevere])
+            case .severityLabel: return .text(words.severityLabel[mostSevere])
+            case .severityNumber: return .number(mostSevere)
+            case .critical: return .flag(mostSevere == 1)
+            default: return nil
+            }
+        case .notification(let index):
+            let item = notifications[index]
+            switch field {
+            case .position: return .number(index + 1)
+            case .title: return .text(subject ? item.subjectTitle : item.title)
+            case .severity: return .text(words.severity[item.severity])
+            case .severityLabel: return .text(words.severityLabel[item.severity])
+            case .severityNumber: return .number(item.severity)
+            case .critical: return .flag(item.severity == 1)
+            case .kind: return .text(words.kind[item.kind] ?? item.kind.rawValue)
+            case .kindLabel: return .text(words.kindLabel[item.kind] ?? item.kind.rawValue)
+            case .articleKey: return .text(item.articleKey)
+            case .revision: return .number(item.revision)
+            case .isRevision: return .flag(item.revision > 1)
+            case .published: return .text(item.published)
+            case .summary: return .text(item.summary)
+            case .link: return .text(item.link)
+            case .productNames: return .text(item.productNames)
+            case .products: return .list(item.products.count)
+            case .matched: return .list(item.matched.count)
+            default: return nil
+            }
+        case .product(let index, let position), .matched(let index, let position):
+            let product: Product
+            if case .product = frame {
+                product = notifications[index].products[position]
+            } else {
+                product = notifications[index].matched[position]
+                if field == .version { return .text(product.version) }
+            }
+            switch field {
+            case .product: return .text(product.name)
+            case .productID: return .text(product.id)
+            case .affected: return .text(product.affected)
+            case .fixed: return .text(product.fixed)
+            default: return nil
+            }
+        }
+    }
+
+    /// Renders `template` for this message.
+    func run(_ template: CompiledTemplate, digest: Bool, subject: Bool, into out: inout [UInt8]) {
+        var stack: [Frame] = digest ? [.message, .digest] : [.message, .notification(0)]
+        run(template.nodes, stack: &stack, html: template.escapesHTML, subject: subject, into: &out)
+    }
+
+    private func lookup(_ field: Field, _ stack: [Frame], subject: Bool) -> (Value, Frame) {
+        for frame in stack.reversed() {
+            if let value = value(field, in: frame, subject: subject) { return (value, frame) }
+        }
+        return (.text(""), .message)  // not reached: the parser checked every name
+    }
+
+    private func run(_ nodes: [TemplateNode], stack: inout [Frame], html: Bool, subject: Bool, into out: inout [UInt8]) {
+        for node in nodes {
+            switch node {
+            case .text(let bytes):
+                out.append(contentsOf: bytes)
+            case .value(let field):
+                switch lookup(field, stack, subject: subject).0 {
+                case .text(let text):
+                    if html { HTML.appendEscaped(text, to: &out) } else { out.append(contentsOf: text.utf8) }
+                case .number(let number): out.append(contentsOf: String(number).utf8)
+                case .flag(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+                case .list: break
+                }
+            case .section(let field, let inverted, let children):
+                let (value, frame) = lookup(field, stack, subject: subject)
+                let truthy: Bool
+                switch value {
+                case .text(let text): truthy = !text.isEmpty
+                case .number(let number): truthy = number != 0
+                case .flag(let flag): truthy = flag
+                case .list(let count):
+                    guard !inverted else {
+                        if count == 0 { run(children, stack: &stack, html: html, subject: subject, into: &out) }
+                        continue
+                    }
+                    for position in 0..<count {
+                        switch (field, frame) {
+                        case (.notifications, _): stack.append(.notification(position))
+                        case (.products, .notification(let index)): stack.append(.product(index, position))
+                        case (.matched, .notification(let index)): stack.append(.matched(index, position))
+                        default: continue
+                        }
+                        run(children, stack: &stack, html: html, subject: subject, into: &out)
+                        stack.removeLast()
+                    }
+                    continue
+                }
+                if truthy != inverted { run(children, stack: &stack, html: html, subject: subject, into: &out) }
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+// Built-in email templates. The README points here: this comment is the reference
+// for operators who override templates.
+//
+// FILES
+//
+// `email.templates` names a directory; each file in it replaces the built-in template
+// of the same name, file by file (missing files keep the built-in). Any other `*.txt`
+// file there is an error, so a misspelt name cannot go unnoticed. Files are UTF-8.
+//
+//   en.subject.txt         pl.subject.txt          Subject of one notification
+//   en.text.txt            pl.text.txt             text/plain part of one notification
+//   en.html.txt            pl.html.txt             text/html part of one notification
+//   en.digest-subject.txt  pl.digest-subject.txt   Subject of a digest (`digest: true`)
+//   en.digest-text.txt     pl.digest-text.txt      text/plain part of a digest
+//   en.digest-html.txt     pl.digest-html.txt      text/html part of a digest
+//
+// The customer's `language` picks the file. A subject is rendered, then made one line
+// (control characters and runs of white space become one space) of at most 250
+// characters; `{{title}}` in a subject is at most 200 characters, cut with "…".
+// `critfix` writes the built-in files with EmailRenderer.builtInTemplate(named:).
+//
+// SYNTAX (a small subset of Mustache)
+//
+//   {{name}}               the value; in *.html.txt files always HTML-escaped
+//                          (& < > " '), in the others written as is
+//   {{#name}}…{{/name}}    a list: the block once per item, the item's placeholders
+//                          visible inside; anything else: the block once when the
+//                          value is non-empty text, a non-zero number or true
+//   {{^name}}…{{/name}}    the block once when the value is empty, zero, false or an
+//                          empty list
+//   {{! comment }}         nothing
+//
+// A section tag or comment alone on its line removes that whole line from the output.
+// There is no way to write unescaped HTML. An unknown placeholder, a placeholder used
+// where it is not visible (e.g. `{{fixed}}` outside `{{#products}}`), a list used as
+// a value, a `{{` without `}}`, and an unclosed or mismatched section are errors
+// that name the file and line; critfix refuses to start with them.
+//
+// PLACEHOLDERS
+//
+// Everywhere:
+//   customer_id            the customer's id (registrations.yaml)
+//   customer_name          the customer's name, or its id when it has none
+//   plan                   the support plan: Xtreme, Premium, Elite
+//   contact_name           the contact's name (empty when not given)
+//   contact_email          the contact's address
+//   sender                 the display name of `email.from` (else its address)
+//   registered_products    the customer's registered products with versions, e.g.
+//                          "ERP LN 10.7.1, ERP M3"
+//
+// One notification (subject/text/html at the top; digest files inside {{#notifications}}):
+//   title                  the article's title, one line
+//   severity               severity in words, lower case: critical/high/medium/low,
+//                          krytyczna/wysoka/średnia/niska
+//   severity_label         the same, capitalised: Critical, Krytyczna, …
+//   severity_number        1 … 4
+//   critical               true when the severity is 1
+//   kind, kind_label       the kind in words ("critical fix" / "Critical fix",
+//                          "poprawka krytyczna" / "Poprawka krytyczna", …)
+//   article_key            <feed>/<id>
+//   revision               the article's revision number
+//   is_revision            true when revision > 1
+//   published              publication (else update) time, e.g. "24 November 2026,
+//                          09:30 UTC" / "24 listopada 2026, 09:30 UTC"; empty if unknown
+//   summary                the summary, plain text, at most 4000 characters
+//   link                   the article's link when it is http(s); empty otherwise
+//   product_names          the names of the products through which the customer
+//                          matched, comma-separated
+//   position               1, 2, … (the place in a digest; 1 for a single notification)
+//   products               list: every product the article affects, each with
+//       product            the product's name from the catalog (else its id)
+//       product_id         its id
+//       affected           the affected range as written, or "all versions" /
+//                          "wszystkie wersje"
+//       fixed              the fixed version (empty when none is announced)
+//   matched                list: the customer's registered products that matched, each
+//                          with product, product_id, affected and fixed as above, and
+//       version            the customer's installed version (empty: every version)
+//
+// Digest only (outermost):
+//   count                  how many notifications
+//   count_text             "3 new notifications" / "3 nowe powiadomienia" (Polish
+//                          plural forms: 1 nowe powiadomienie, 2–4 nowe powiadomienia,
+//                          5+ nowych powiadomień)
+//   critical_count         how many of them are critical (severity 1)
+//   critical_text          "1 critical" / "1 krytyczne", "5 krytycznych"
+//   severity, severity_label, severity_number, critical: of the most severe notification
+//   notifications          list: one item per notification, in dispatch order, with
+//                          every placeholder of "one notification"
+
+/// The built-in templates (see the comment at the top of this file).
+enum BuiltInTemplates {
+    static let files: [String: String] = [
+        "en.subject.txt": #"""
+[{{severity_label}}] {{#is_revision}}Update (revision {{revision}}): {{/is_revision}}{{title}}{{#product_names}} — {{product_names}}{{/product_names}}
+"""#,
+        "en.text.txt": #"""
+{{#is_revision}}
+UPDATE: this is revision {{revision}} of a notice we sent you earlier.
+
+{{/is_revision}}
+{{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}
+
+{{sender}} has published a notice that affects products registered by {{customer_name}} (customer ID {{customer_id}}).
+
+{{title}}
+
+Severity:   {{severity_label}}
+Type:       {{kind_label}}
+{{#published}}
+Published:  {{published}}
+{{/published}}
+Reference:  {{article_key}}{{#is_revision}} (revision {{revision}}){{/is_revision}}
+
+Affected products
+{{#products}}
+  * {{product}}, affected: {{affected}}; {{#fixed}}fixed in version {{fixed}}{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}
+{{/products}}
+
+Registered by you
+{{#matched}}
+  * {{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}
+{{/matched}}
+{{#summary}}
+
+Summary
+{{summary}}
+{{/summary}}
+
+What you should do
+{{#matched}}
+  * {{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version {{fixed}} or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}
+{{/matched}}
+{{#link}}
+
+Full article: {{link}}
+{{/link}}
+
+-- 
+You receive this notice because {{customer_name}} (customer ID {{customer_id}}) has registered {{registered_products}} for proactive fix notifications under the {{plan}} support plan. This message was generated automatically; please do not reply to it. To change the registered products or contacts, please contact your support representative.
+"""#,
+        "en.html.txt": #"""
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{title}}</title>
+</head>
+<body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
+{{#is_revision}}
+<p style="margin: 0 0 16px; padding: 8px 12px; background: #fff4d6; border-left: 4px solid #e0a800;"><strong>Update:</strong> this is revision {{revision}} of a notice we sent you earlier.</p>
+{{/is_revision}}
+<p>{{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}</p>
+<p>{{sender}} has published a notice that affects products registered by {{customer_name}} (customer ID {{customer_id}}).</p>
+<h1 style="font-size: 18px; margin: 16px 0 8px;">{{title}}</h1>
+<table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
+<tr><th align="left">Severity</th><td>{{#critical}}<strong style="color: #b00020;">{{severity_label}}</strong>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}</td></tr>
+<tr><th align="left">Type</th><td>{{kind_label}}</td></tr>
+{{#published}}
+<tr><th align="left">Published</th><td>{{published}}</td></tr>
+{{/published}}
+<tr><th align="left">Reference</th><td>{{article_key}}{{#is_revision}} (revision {{revision}}){{/is_revision}}</td></tr>
+</table>
+<h2 style="font-size: 15px; margin: 16px 0 4px;">Affected products</h2>
+<ul>
+{{#products}}
+<li>{{product}}, affected: {{affected}}; {{#fixed}}fixed in version <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}</li>
+{{/products}}
+</ul>
+<h2 style="font-size: 15px; margin: 16px 0 4px;">Registered by you</h2>
+<ul>
+{{#matched}}
+<li>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}</li>
+{{/matched}}
+</ul>
+{{#summary}}
+<h2 style="font-size: 15px; margin: 16px 0 4px;">Summary</h2>
+<p style="white-space: pre-line;">{{summary}}</p>
+{{/summary}}
+<h2 style="font-size: 15px; margin: 16px 0 4px;">What you should do</h2>
+<ul>
+{{#matched}}
+<li>{{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version <strong>{{fixed}}</strong> or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}</li>
+{{/matched}}
+</ul>
+{{#link}}
+<p>Full article: <a href="{{link}}">{{link}}</a></p>
+{{/link}}
+<hr style="border: 0; border-top: 1px solid #ccc; margin: 24px 0 8px;">
+<p style="font-size: 12px; color: #555;">You receive this notice because {{customer_name}} (customer ID {{customer_id}}) has registered {{registered_products}} for proactive fix notifications under the {{plan}} support plan. This message was generated automatically; please do not reply to it. To change the registered products or contacts, please contact your support representative.</p>
+</body>
+</html>
+"""#,
+        "en.digest-subject.txt": #"""
+critfix: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}}
+"""#,
+        "en.digest-text.txt": #"""
+{{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}
+
+{{sender}} has published notices that affect products registered by {{customer_name}} (customer ID {{customer_id}}). This digest lists {{count_text}}, most severe first.
+
+{{#notifications}}
+{{position}}. [{{severity_label}}] {{#is_revision}}Update (revision {{revision}}): {{/is_revision}}{{title}}
+
+   Type:       {{kind_label}}
+{{#published}}
+   Published:  {{published}}
+{{/published}}
+   Reference:  {{article_key}}{{#is_revision}} (revision {{revision}}){{/is_revision}}
+{{#products}}
+   Affected:   {{product}} ({{affected}}); {{#fixed}}fixed in version {{fixed}}{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}
+{{/products}}
+{{#matched}}
+   Registered: {{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}
+   To do:      {{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version {{fixed}} or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}
+{{/matched}}
+{{#link}}
+   Article:    {{link}}
+{{/link}}
+{{#summary}}
+
+{{summary}}
+{{/summary}}
+
+{{/notifications}}
+-- 
+You receive this digest because {{customer_name}} (customer ID {{customer_id}}) has registered {{registered_products}} for proactive fix notifications under the {{plan}} support plan. This message was generated automatically; please do not reply to it. To change the registered products or contacts, please contact your support representative.
+"""#,
+        "en.digest-html.txt": #"""
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{count_text}}</title>
+</head>
+<body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
+<p>{{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}</p>
+<p>{{sender}} has published notices that affect products registered by {{customer_name}} (customer ID {{customer_id}}). This digest lists {{count_text}}, most severe first.</p>
+{{#notifications}}
+<h2 style="font-size: 16px; margin: 24px 0 8px;">{{position}}. [{{#critical}}<span style="color: #b00020;">{{severity_label}}</span>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}] {{#is_revision}}Update (revision {{revision}}): {{/is_revision}}{{title}}</h2>
+<table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
+<tr><th align="left">Type</th><td>{{kind_label}}</td></tr>
+{{#published}}
+<tr><th align="left">Published</th><td>{{published}}</td></tr>
+{{/published}}
+<tr><th align="left">Reference</th><td>{{article_key}}{{#is_revision}} (revision {{revision}}){{/is_revision}}</td></tr>
+{{#products}}
+<tr><th align="left">Affected</th><td>{{product}} ({{affected}}); {{#fixed}}fixed in version <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}no fixed version announced yet{{/fixed}}</td></tr>
+{{/products}}
+{{#matched}}
+<tr><th align="left">Registered</th><td>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}</td></tr>
+<tr><th align="left">To do</th><td>{{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version <strong>{{fixed}}</strong> or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}</td></tr>
+{{/matched}}
+{{#link}}
+<tr><th align="left">Article</th><td><a href="{{link}}">{{link}}</a></td></tr>
+{{/link}}
+</table>
+{{#summary}}
+<p style="white-space: pre-line;">{{summary}}</p>
+{{/summary}}
+{{/notifications}}
+<hr style="border: 0; border-top: 1px solid #ccc; margin: 24px 0 8px;">
+<p style="font-size: 12px; color: #555;">You receive this digest because {{customer_name}} (customer ID {{customer_id}}) has registered {{registered_products}} for proactive fix notifications under the {{plan}} support plan. This message was generated automatically; please do not reply to it. To change the registered products or contacts, please contact your support representative.</p>
+</body>
+</html>
+"""#,
+        "pl.subject.txt": #"""
+[{{severity_label}}] {{#is_revision}}Aktualizacja (wersja {{revision}}): {{/is_revision}}{{title}}{{#product_names}} — {{product_names}}{{/product_names}}
+"""#,
+        "pl.text.txt": #"""
+{{#is_revision}}
+AKTUALIZACJA: to jest wersja {{revision}} komunikatu, który wysłaliśmy wcześniej.
+
+{{/is_revision}}
+Szanowni Państwo,
+
+informujemy o publikacji dotyczącej produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}).
+
+{{title}}
+
+Ważność:        {{severity_label}}
+Rodzaj:         {{kind_label}}
+{{#published}}
+Opublikowano:   {{published}}
+{{/published}}
+Identyfikator:  {{article_key}}{{#is_revision}} (wersja {{revision}}){{/is_revision}}
+
+Produkty, których dotyczy
+{{#products}}
+  * {{product}}, dotyczy: {{affected}}; {{#fixed}}poprawka w wersji {{fixed}}{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}
+{{/products}}
+
+Zarejestrowane przez Państwa
+{{#matched}}
+  * {{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}
+{{/matched}}
+{{#summary}}
+
+Opis
+{{summary}}
+{{/summary}}
+
+Zalecane działania
+{{#matched}}
+  * {{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji {{fixed}} lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}
+{{/matched}}
+{{#link}}
+
+Pełna treść artykułu: {{link}}
+{{/link}}
+
+-- 
+Otrzymują Państwo tę wiadomość, ponieważ dla klienta {{customer_name}} (identyfikator klienta {{customer_id}}) zarejestrowano produkty {{registered_products}} objęte proaktywnym powiadamianiem o poprawkach w ramach planu wsparcia {{plan}}. Wiadomość została wygenerowana automatycznie; prosimy na nią nie odpowiadać. Zmiany zarejestrowanych produktów lub osób kontaktowych prosimy zgłaszać swojemu opiekunowi w dziale wsparcia.
+"""#,
+        "pl.html.txt": #"""
+<!DOCTYPE html>
+<html lang="pl">
+<head>
+<meta charset="utf-8">
+<title>{{title}}</title>
+</head>
+<body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
+{{#is_revision}}
+<p style="margin: 0 0 16px; padding: 8px 12px; background: #fff4d6; border-left: 4px solid #e0a800;"><strong>Aktualizacja:</strong> to jest wersja {{revision}} komunikatu, który wysłaliśmy wcześniej.</p>
+{{/is_revision}}
+<p>Szanowni Państwo,</p>
+<p>informujemy o publikacji dotyczącej produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}).</p>
+<h1 style="font-size: 18px; margin: 16px 0 8px;">{{title}}</h1>
+<table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
+<tr><th align="left">Ważność</th><td>{{#critical}}<strong style="color: #b00020;">{{severity_label}}</strong>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}</td></tr>
+<tr><th align="left">Rodzaj</th><td>{{kind_label}}</td></tr>
+{{#published}}
+<tr><th align="left">Opublikowano</th><td>{{published}}</td></tr>
+{{/published}}
+<tr><th align="left">Identyfikator</th><td>{{article_key}}{{#is_revision}} (wersja {{revision}}){{/is_revision}}</td></tr>
+</table>
+<h2 style="font-size: 15px; margin: 16px 0 4px;">Produkty, których dotyczy</h2>
+<ul>
+{{#products}}
+<li>{{product}}, dotyczy: {{affected}}; {{#fixed}}poprawka w wersji <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}</li>
+{{/products}}
+</ul>
+<h2 style="font-size: 15px; margin: 16px 0 4px;">Zarejestrowane przez Państwa</h2>
+<ul>
+{{#matched}}
+<li>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}</li>
+{{/matched}}
+</ul>
+{{#summary}}
+<h2 style="font-size: 15px; margin: 16px 0 4px;">Opis</h2>
+<p style="white-space: pre-line;">{{summary}}</p>
+{{/summary}}
+<h2 style="font-size: 15px; margin: 16px 0 4px;">Zalecane działania</h2>
+<ul>
+{{#matched}}
+<li>{{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji <strong>{{fixed}}</strong> lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}</li>
+{{/matched}}
+</ul>
+{{#link}}
+<p>Pełna treść artykułu: <a href="{{link}}">{{link}}</a></p>
+{{/link}}
+<hr style="border: 0; border-top: 1px solid #ccc; margin: 24px 0 8px;">
+<p style="font-size: 12px; color: #555;">Otrzymują Państwo tę wiadomość, ponieważ dla klienta {{customer_name}} (identyfikator klienta {{customer_id}}) zarejestrowano produkty {{registered_products}} objęte proaktywnym powiadamianiem o poprawkach w ramach planu wsparcia {{plan}}. Wiadomość została wygenerowana automatycznie; prosimy na nią nie odpowiadać. Zmiany zarejestrowanych produktów lub osób kontaktowych prosimy zgłaszać swojemu opiekunowi w dziale wsparcia.</p>
+</body>
+</html>
+"""#,
+        "pl.digest-subject.txt": #"""
+critfix: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}}
+"""#,
+        "pl.digest-text.txt": #"""
+Szanowni Państwo,
+
+informujemy o publikacjach dotyczących produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}). To zestawienie obejmuje {{count_text}}, od najpoważniejszych.
+
+{{#notifications}}
+{{position}}. [{{severity_label}}] {{#is_revision}}Aktualizacja (wersja {{revision}}): {{/is_revision}}{{title}}
+
+   Rodzaj:         {{kind_label}}
+{{#published}}
+   Opublikowano:   {{published}}
+{{/published}}
+   Identyfikator:  {{article_key}}{{#is_revision}} (wersja {{revision}}){{/is_revision}}
+{{#products}}
+   Dotyczy:        {{product}} ({{affected}}); {{#fixed}}poprawka w wersji {{fixed}}{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}
+{{/products}}
+{{#matched}}
+   Zarejestrowano: {{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}
+   Zalecenie:      {{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji {{fixed}} lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}
+{{/matched}}
+{{#link}}
+   Artykuł:        {{link}}
+{{/link}}
+{{#summary}}
+
+{{summary}}
+{{/summary}}
+
+{{/notifications}}
+-- 
+Otrzymują Państwo to zestawienie, ponieważ dla klienta {{customer_name}} (identyfikator klienta {{customer_id}}) zarejestrowano produkty {{registered_products}} objęte proaktywnym powiadamianiem o poprawkach w ramach planu wsparcia {{plan}}. Wiadomość została wygenerowana automatycznie; prosimy na nią nie odpowiadać. Zmiany zarejestrowanych produktów lub osób kontaktowych prosimy zgłaszać swojemu opiekunowi w dziale wsparcia.
+"""#,
+        "pl.digest-html.txt": #"""
+<!DOCTYPE html>
+<html lang="pl">
+<head>
+<meta charset="utf-8">
+<title>{{count_text}}</title>
+</head>
+<body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
+<p>Szanowni Państwo,</p>
+<p>informujemy o publikacjach dotyczących produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}). To zestawienie obejmuje {{count_text}}, od najpoważniejszych.</p>
+{{#notifications}}
+<h2 style="font-size: 16px; margin: 24px 0 8px;">{{position}}. [{{#critical}}<span style="color: #b00020;">{{severity_label}}</span>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}] {{#is_revision}}Aktualizacja (wersja {{revision}}): {{/is_revision}}{{title}}</h2>
+<table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
+<tr><th align="left">Rodzaj</th><td>{{kind_label}}</td></tr>
+{{#published}}
+<tr><th align="left">Opublikowano</th><td>{{published}}</td></tr>
+{{/published}}
+<tr><th align="left">Identyfikator</th><td>{{article_key}}{{#is_revision}} (wersja {{revision}}){{/is_revision}}</td></tr>
+{{#products}}
+<tr><th align="left">Dotyczy</th><td>{{product}} ({{affected}}); {{#fixed}}poprawka w wersji <strong>{{fixed}}</strong>{{/fixed}}{{^fixed}}wersja z poprawką nie została jeszcze ogłoszona{{/fixed}}</td></tr>
+{{/products}}
+{{#matched}}
+<tr><th align="left">Zarejestrowano</th><td>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}</td></tr>
+<tr><th align="left">Zalecenie</th><td>{{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji <strong>{{fixed}}</strong> lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}</td></tr>
+{{/matched}}
+{{#link}}
+<tr><th align="left">Artykuł</th><td><a href="{{link}}">{{link}}</a></td></tr>
+{{/link}}
+</table>
+{{#summary}}
+<p style="white-space: pre-line;">{{summary}}</p>
+{{/summary}}
+{{/notifications}}
+<hr style="border: 0; border-top: 1px solid #ccc; margin: 24px 0 8px;">
+<p style="font-size: 12px; color: #555;">Otrzymują Państwo to zestawienie, ponieważ dla klienta {{customer_name}} (identyfikator klienta {{customer_id}}) zarejestrowano produkty {{registered_products}} objęte proaktywnym powiadamianiem o poprawkach w ramach planu wsparcia {{plan}}. Wiadomość została wygenerowana automatycznie; prosimy na nią nie odpowiadać. Zmiany zarejestrowanych produktów lub osób kontaktowych prosimy zgłaszać swojemu opiekunowi w dziale wsparcia.</p>
+</body>
+</html>
+"""#,
+    ]
+}

@@ -1,0 +1,179 @@
+public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Why a send failed; `permanent` makes the delivery dead, `temporary` retries later (SPEC 6.2).
+public struct TransportFailure: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case permanent, temporary }
+    public var kind: Kind
+    /// What happened, e.g. "cannot append to /var/mail/x: Permission denied" — no secrets.
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    static func errno(_ what: String, _ code: Int32? = nil) -> TransportFailure {
+        TransportFailure(.temporary, "\(what): \(String(cString: strerror(code ?? currentErrno())))")
+    }
+}
+
+/// Hands rendered messages to a mail system. One instance is used by one task at a time.
+public protocol MailTransport: AnyObject {
+    /// Sends (or durably queues) one message to its `recipients`.
+    func send(_ email: RenderedEmail, envelopeFrom: String) throws(TransportFailure)
+    /// Flushes and syncs whatever is buffered; the transport is not used afterwards.
+    func close() throws(TransportFailure)
+}
+
+/// The mbox stream format (mboxrd): a `From ` line, the message with every line that
+/// matches `^>*From ` quoted with one more `>`, and an empty line.
+public enum MboxFormat {
+    /// Appends one message to `buffer`. `date` is the time on the `From ` line.
+    public static func append(_ email: RenderedEmail, envelopeFrom: String, date: Date, to buffer: inout [UInt8]) {
+        var sender = TextCleaning.token(envelopeFrom)
+        if sender.isEmpty { sender = "MAILER-DAEMON" }
+        buffer.reserveCapacity(buffer.count + email.bytes.count + 128)
+        buffer.append(contentsOf: "From \(sender) \(CivilTime(date).asctime)\n".utf8)
+        let bytes = email.bytes
+        var lineStart = true
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if lineStart {
+                var probe = index
+                while probe < bytes.count && bytes[probe] == UInt8(ascii: ">") { probe += 1 }
+                if probe + 5 <= bytes.count && bytes[probe] == UInt8(ascii: "F") && bytes[probe + 1] == UInt8(ascii: "r")
+                    && bytes[probe + 2] == UInt8(ascii: "o") && bytes[probe + 3] == UInt8(ascii: "m")
+                    && bytes[probe + 4] == 0x20
+                {
+                    buffer.append(UInt8(ascii: ">"))
+                }
+            }
+            if byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A {
+                index += 1  // CR LF -> LF: mbox files use the local convention
+                continue
+            }
+            buffer.append(byte)
+            lineStart = byte == 0x0A
+            index += 1
+        }
+        if !lineStart { buffer.append(0x0A) }
+        buffer.append(0x0A)
+    }
+}
+
+private func currentErrno() -> Int32 { errno }
+
+private func closeDescriptor(_ fd: Int32) { _ = close(fd) }
+
+/// Writes all of `bytes` to `fd`, retrying short writes and EINTR.
+private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { raw in
+            write(fd, raw.baseAddress! + offset, raw.count - offset)
+        }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        offset += written
+    }
+    return nil
+}
+
+/// `mbox:PATH`: appends each message to an mbox file, holding an exclusive `flock`
+/// while writing (mail readers and other writers that lock see whole messages only).
+/// Creates the file (mode 0600) when missing; `close` fsyncs. Failures are temporary:
+/// none of them is the message's fault.
+public final class MboxTransport: MailTransport {
+    public let path: String
+    private var fd: Int32
+
+    public init(path: String) throws(TransportFailure) {
+        self.path = path
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        if fd < 0 { throw TransportFailure.errno("cannot open \(path)") }
+    }
+
+    deinit {
+        if fd >= 0 { closeDescriptor(fd) }
+    }
+
+    public func send(_ email: RenderedEmail, envelopeFrom: String) throws(TransportFailure) {
+        guard fd >= 0 else { throw TransportFailure(.temporary, "\(path): the transport is closed") }
+        var bytes: [UInt8] = []
+        MboxFormat.append(email, envelopeFrom: envelopeFrom, date: Date(), to: &bytes)
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw TransportFailure.errno("cannot lock \(path)") }
+        }
+        defer { _ = flock(fd, LOCK_UN) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw TransportFailure.errno("cannot append to \(path)") }
+        let size = status.st_size
+        // A message must start a line after an empty line, even if an earlier writer died mid-message.
+        if size > 0 {
+            var tail: [UInt8] = [0, 0]
+            let count = min(Int(size), 2)
+            let read = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(size) - off_t(count)) }
+            if read == count {
+                let last = tail[count - 1], previous = count == 2 ? tail[0] : 0x0A
+                let prefix: [UInt8] = last != 0x0A ? [0x0A, 0x0A] : (previous != 0x0A ? [0x0A] : [])
+                bytes.insert(contentsOf: prefix, at: 0)
+            }
+        }
+        if let code = writeAll(fd, bytes) {
+            _ = ftruncate(fd, size)  // no half message left behind
+            throw TransportFailure.errno("cannot append to \(path)", code)
+        }
+    }
+
+    public func close() throws(TransportFailure) {
+        guard fd >= 0 else { return }
+        defer {
+            closeDescriptor(fd)
+            fd = -1
+        }
+        if fsync(fd) != 0 { throw TransportFailure.errno("cannot sync \(path)") }
+    }
+}
+
+/// `stdout`: an mbox stream on standard output (so `critfix run | formail -s sendmail -t`
+/// works), buffered and flushed when the buffer grows large and at `close`.
+public final class StdoutTransport: MailTransport {
+    private var buffer: [UInt8] = []
+    private let fd: Int32
+    private static let flushThreshold = 256 * 1024
+
+    public init() { fd = STDOUT_FILENO }
+
+    /// For tests: writes to `fileDescriptor` instead of standard output (not closed).
+    public init(fileDescriptor: Int32) { fd = fileDescriptor }
+
+    public func send(_ email: RenderedEmail, envelopeFrom: String) throws(TransportFailure) {
+        MboxFormat.append(email, envelopeFrom: envelopeFrom, date: Date(), to: &buffer)
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    private func flush() throws(TransportFailure) {
+        guard !buffer.isEmpty else { return }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        if let code = writeAll(fd, buffer) { throw TransportFailure.errno("cannot write to standard output", code) }
+    }
+
+    public func close() throws(TransportFailure) {
+        try flush()
+        // A pipe or terminal cannot be synced; a redirected file can.
+        if fsync(fd) != 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP {
+            throw TransportFailure.errno("cannot sync standard output")
+        }
+    }
+}

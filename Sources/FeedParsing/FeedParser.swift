@@ -1,0 +1,535 @@
+public import Articles
+internal import CLibXML2
+import Foundation
+
+/// Bounds applied to every document: feeds are untrusted input (SPEC 8).
+public struct FeedParserLimits: Sendable {
+    /// Deepest element nesting accepted; deeper documents stop with an error. libxml2's own
+    /// limit (256 without `XML_PARSE_HUGE`, which this parser never sets) applies as well.
+    public var maxDepth: Int
+    /// Per collected text field; longer text is truncated with a warning.
+    public var maxTextBytes: Int
+    /// Bytes of input accepted; more is an error.
+    public var maxDocumentBytes: Int
+
+    public init(maxDepth: Int = 256, maxTextBytes: Int = 1 << 20, maxDocumentBytes: Int = 160 << 20) {
+        self.maxDepth = maxDepth
+        self.maxTextBytes = maxTextBytes
+        self.maxDocumentBytes = maxDocumentBytes
+    }
+}
+
+/// Why a document could not be read to its end.
+public struct FeedParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Where, when known.
+    public var line: Int?
+    /// e.g. `not well-formed: Opening and ending tag mismatch: item line 5 and channel`.
+    public var message: String
+
+    public init(line: Int?, message: String) {
+        self.line = line
+        self.message = message
+    }
+
+    /// `line 12: …`, or the message alone when the line is unknown.
+    public var description: String {
+        if let line { "line \(line): \(message)" } else { message }
+    }
+}
+
+/// What a parse produced besides the items handed to `onItem`.
+public struct FeedParseResult: Sendable {
+    /// The channel/feed title, or the CVRF `DocumentTitle`.
+    public var title: String?
+    /// Nil when the root element was never seen.
+    public var format: FeedFormat?
+    /// Non-fatal problems: unparseable dates, bad severity values, truncated text …
+    public var warnings: [FeedWarning]
+    /// Fatal: not well-formed, not a feed, limit exceeded, I/O. Items already handed out stay valid.
+    public var error: FeedParseError?
+    /// Items handed to `onItem`.
+    public var itemCount: Int
+
+    public init(
+        title: String? = nil, format: FeedFormat? = nil, warnings: [FeedWarning] = [], error: FeedParseError? = nil,
+        itemCount: Int = 0
+    ) {
+        self.title = title
+        self.format = format
+        self.warnings = warnings
+        self.error = error
+        self.itemCount = itemCount
+    }
+}
+
+/// A streaming, hardened parser for RSS 2.0, RSS 1.0 (RDF), Atom 1.0 and CVRF 1.1/1.2,
+/// built on libxml2's SAX2 push parser.
+///
+/// Feed it chunks as they arrive with ``consume(_:)``, then call ``finish()``. Each item is
+/// handed to `onItem` when its element closes, so memory stays flat however long the feed.
+///
+/// Hardening (SPEC 8): no DTD is loaded, no external entity is resolved (a process-wide
+/// entity loader refuses every request and the SAX `resolveEntity`/`externalSubset`
+/// handlers do nothing), entity declarations are ignored so nothing but the five predefined
+/// entities ever expands (a billion-laughs document fails with "Entity 'lol9' not defined"),
+/// `XML_PARSE_NONET` is set, and nesting depth, collected text and document size are bounded.
+/// libxml2's messages become ``FeedParseError``/warnings; nothing is printed.
+///
+/// One instance parses one document on one thread.
+public final class FeedParser {
+    let limits: FeedParserLimits
+    let onItem: (FeedItem) -> Void
+
+    var context: xmlParserCtxtPtr?
+    /// Input held back until 4 bytes are there, so libxml2 can detect the encoding.
+    var pending: [UInt8] = []
+    var consumed = 0
+    var result = FeedParseResult()
+    var finalResult: FeedParseResult?
+    var failed = false
+    var suppressedWarnings = 0
+    /// A message libxml2 sent to its generic (unstructured) error channel.
+    var genericError: String?
+
+    // Element state.
+    var depth = 0
+    /// One code per open element (`FeedElement` or `CVRFElement` raw values).
+    var stack: [UInt8] = []
+
+    // Text collection: only inside a wanted field.
+    var collecting = false
+    var text: [UInt8] = []
+    var textTruncated = false
+    var fieldDepth = 0
+    var fieldCode: UInt8 = 0
+    var fieldLine = 0
+    var fieldMarkup = Markup.text
+    var collectingFeedTitle = false
+
+    // RSS / Atom.
+    var itemDepth = 0
+    var item = ItemDraft()
+
+    // CVRF.
+    var cvrf = CVRFDraft()
+
+    static let maxWarnings = 1000
+
+    public init(limits: FeedParserLimits = FeedParserLimits(), onItem: @escaping (FeedItem) -> Void) {
+        self.limits = limits
+        self.onItem = onItem
+        stack.reserveCapacity(64)
+        text.reserveCapacity(4096)
+    }
+
+    deinit {
+        freeContext()
+    }
+
+    /// Parses the next piece of the document. May be called many times; after a fatal error
+    /// (or ``finish()``) further chunks are ignored.
+    public func consume(_ chunk: UnsafeRawBufferPointer) {
+        guard !failed, finalResult == nil, !chunk.isEmpty else { return }
+        var bytes = chunk
+        let room = max(limits.maxDocumentBytes - consumed, 0)
+        let tooLarge = bytes.count > room
+        if tooLarge { bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<room]) }
+        consumed += bytes.count
+        if context == nil {
+            pending.append(contentsOf: bytes)
+            if pending.count >= 4 {
+                let held = pending
+                pending = []
+                held.withUnsafeBytes { start(with: $0) }
+            }
+        } else {
+            push(bytes, terminate: false)
+        }
+        if tooLarge, !failed {
+            fail(line: currentLine, "document larger than \(limits.maxDocumentBytes) bytes")
+        }
+    }
+
+    /// Ends the document and returns what was found. Calling it again returns the same result.
+    public func finish() -> FeedParseResult {
+        if let finalResult { return finalResult }
+        if !failed {
+            if context == nil {
+                if pending.isEmpty {
+                    fail(line: nil, "empty document")
+                } else {
+                    let held = pending
+                    pending = []
+                    held.withUnsafeBytes { start(with: $0) }
+                }
+            }
+            if !failed, context != nil {
+                push(UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
+            }
+            if !failed, let context, context.pointee.wellFormed == 0 {
+                fail(line: currentLine, "not well-formed")
+            }
+            if !failed, result.format == nil {
+                fail(line: nil, "empty document: no root element")
+            }
+        }
+        if suppressedWarnings > 0 {
+            result.warnings.append(FeedWarning(line: nil, "\(suppressedWarnings) more warnings not shown"))
+        }
+        freeContext()
+        pending = []
+        text = []
+        finalResult = result
+        return result
+    }
+
+    /// Reads `path` in 256 KiB chunks.
+    public static func parse(
+        file path: String, limits: FeedParserLimits = FeedParserLimits(), onItem: @escaping (FeedItem) -> Void
+    ) -> FeedParseResult {
+        let parser = FeedParser(limits: limits, onItem: onItem)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            var result = parser.finishWithoutInput()
+            result.error = FeedParseError(line: nil, message: "cannot open \(path): \(String(cString: strerror(errno)))")
+            return result
+        }
+        defer { close(fd) }
+        let size = 256 << 10
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        while !parser.failed {
+            let count = read(fd, buffer.baseAddress, size)
+            if count < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                parser.fail(line: nil, "cannot read \(path): \(reason)")
+                break
+            }
+            if count == 0 { break }
+            parser.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return parser.finish()
+    }
+
+    public static func parse(
+        data: [UInt8], limits: FeedParserLimits = FeedParserLimits(), onItem: @escaping (FeedItem) -> Void
+    ) -> FeedParseResult {
+        let parser = FeedParser(limits: limits, onItem: onItem)
+        data.withUnsafeBytes { parser.consume($0) }
+        return parser.finish()
+    }
+
+    private func finishWithoutInput() -> FeedParseResult {
+        failed = true
+        return finish()
+    }
+
+    // MARK: - libxml2
+
+    /// Process-wide setup, once: initialise libxml2 and refuse every external entity.
+    private static let libraryReady: Bool = {
+        xmlInitParser()
+        xmlSetExternalEntityLoader { _, _, _ in nil }
+        return true
+    }()
+
+    private func start(with first: UnsafeRawBufferPointer) {
+        precondition(FeedParser.libraryReady)
+        var handler = FeedParser.makeHandler()
+        // The first (at least 4) bytes go in at creation, for encoding detection.
+        let head = UnsafeRawBufferPointer(rebasing: first[0..<min(4, first.count)])
+        let created = withErrorHandlers {
+            xmlCreatePushParserCtxt(
+                &handler, Unmanaged.passUnretained(self).toOpaque(),
+                head.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(head.count), nil)
+        }
+        guard let created else {
+            fail(line: nil, "cannot create the XML parser")
+            return
+        }
+        context = created
+        // Never XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE.
+        xmlCtxtUseOptions(created, Int32(XML_PARSE_NONET.rawValue))
+        if first.count > head.count {
+            push(UnsafeRawBufferPointer(rebasing: first[head.count...]), terminate: false)
+        }
+    }
+
+    private func push(_ bytes: UnsafeRawBufferPointer, terminate: Bool) {
+        guard let context else { return }
+        var offset = 0
+        repeat {
+            let count = min(bytes.count - offset, 1 << 30)
+            let last = offset + count == bytes.count
+            let pointer = bytes.baseAddress.map { ($0 + offset).assumingMemoryBound(to: CChar.self) }
+            withErrorHandlers {
+                _ = xmlParseChunk(context, pointer, Int32(count), terminate && last ? 1 : 0)
+            }
+            offset += count
+            if let message = genericError, !failed {
+                fail(line: currentLine, "not well-formed: \(message)")
+            }
+        } while offset < bytes.count && !failed
+    }
+
+    /// Routes libxml2's thread-local error channels (used for messages raised outside a
+    /// parser context, such as encoding conversion failures) to this parser for the
+    /// duration of a call, then restores whatever was installed before.
+    private func withErrorHandlers<T>(_ body: () -> T) -> T {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let structured = __xmlStructuredError()
+        let structuredContext = __xmlStructuredErrorContext()
+        let generic = __xmlGenericError()
+        let genericContext = __xmlGenericErrorContext()
+        let savedStructured = structured?.pointee
+        let savedStructuredContext = structuredContext?.pointee
+        let savedGeneric = generic?.pointee
+        let savedGenericContext = genericContext?.pointee
+        xmlSetStructuredErrorFunc(me, FeedParser.structuredError)
+        xmlSetGenericErrorFunc(me, FeedParser.genericErrorFunction)
+        defer {
+            structured?.pointee = savedStructured
+            structuredContext?.pointee = savedStructuredContext
+            generic?.pointee = savedGeneric
+            genericContext?.pointee = savedGenericContext
+        }
+        return body()
+    }
+
+    private static let structuredError: xmlStructuredErrorFunc = { userData, error in
+        guard let userData, let error else { return }
+        Unmanaged<FeedParser>.fromOpaque(userData).takeUnretainedValue().libxmlError(error.pointee)
+    }
+
+    /// libxml2's generic channel is variadic (`void (*)(void *, const char *, ...)`), which Swift
+    /// cannot declare. A function taking only the two fixed arguments is called correctly
+    /// through it on the Linux ABIs (x86-64 System V, AArch64 AAPCS64): the variadic
+    /// arguments are simply ignored, and the format string is kept as the message.
+    private static var genericErrorFunction: xmlGenericErrorFunc {
+        let function: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Void = { context, format in
+            guard let context, let format else { return }
+            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
+            if parser.genericError == nil {
+                parser.genericError = PlainText.oneLine(String(cString: format))
+            }
+        }
+        return unsafeBitCast(function, to: xmlGenericErrorFunc.self)
+    }
+
+    private func freeContext() {
+        guard let context else { return }
+        if let document = context.pointee.myDoc {
+            // libxml2 may build a stand-in document for entity declarations "in SAX mode".
+            xmlFreeDoc(document)
+            context.pointee.myDoc = nil
+        }
+        xmlFreeParserCtxt(context)
+        self.context = nil
+    }
+
+    var currentLine: Int? {
+        guard let context else { return nil }
+        let line = Int(xmlSAX2GetLineNumber(context))
+        return line > 0 ? line : nil
+    }
+
+    private func libxmlError(_ error: xmlError) {
+        guard !failed else { return }
+        var message = error.message.map { PlainText.oneLine(String(cString: $0)) } ?? "error \(error.code)"
+        let line = error.line > 0 ? Int(error.line) : currentLine
+        if error.level == XML_ERR_FATAL {
+            if message.hasPrefix("Excessive depth in document") {
+                fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements")
+                return
+            }
+            if message.hasPrefix("Document is empty") {
+                message = "empty document"
+                fail(line: line, message)
+                return
+            }
+            fail(line: line, "not well-formed: \(message)")
+        } else {
+            warn(line: line, message)
+        }
+    }
+
+    /// Records the first fatal error and stops libxml2.
+    func fail(line: Int?, _ message: String) {
+        guard !failed else { return }
+        failed = true
+        collecting = false
+        result.error = FeedParseError(line: line, message: message)
+        if let context { xmlStopParser(context) }
+    }
+
+    func warn(line: Int?, _ message: String) {
+        if result.warnings.count < FeedParser.maxWarnings {
+            result.warnings.append(FeedWarning(line: line, message))
+        } else {
+            suppressedWarnings += 1
+        }
+    }
+
+    // MARK: - SAX handler
+
+    private static func makeHandler() -> xmlSAXHandler {
+        // Every handler not set here stays NULL: no DOM is built, nothing is loaded.
+        var handler = xmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.startElementNs = { context, localname, prefix, uri, _, _, attributeCount, _, attributes in
+            guard let context, let localname else { return }
+            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
+            parser.startElement(
+                localname: localname, prefix: prefix, uri: uri,
+                attributes: Attributes(base: attributes, count: Int(attributeCount)))
+        }
+        handler.endElementNs = { context, _, _, _ in
+            guard let context else { return }
+            Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue().endElement()
+        }
+        let characters: charactersSAXFunc = { context, bytes, count in
+            guard let context, let bytes, count > 0 else { return }
+            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
+            if parser.collecting { parser.appendText(bytes, Int(count)) }
+        }
+        handler.characters = characters
+        handler.ignorableWhitespace = characters
+        handler.cdataBlock = characters
+        handler.reference = { context, name in
+            // Only reached for an undeclared entity in a document with an external subset
+            // (which is never loaded): keep the text readable.
+            guard let context, let name else { return }
+            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
+            guard parser.collecting else { return }
+            let length = Int(xmlStrlen(name))
+            if let scalar = PlainText.namedEntity(UnsafeBufferPointer(start: name, count: length)) {
+                var unicode = Unicode.Scalar(scalar) ?? " "
+                if scalar == 0xA0 { unicode = " " }
+                let encoded = Array(String(Character(unicode)).utf8)
+                encoded.withUnsafeBufferPointer { parser.appendText($0.baseAddress!, $0.count) }
+            } else {
+                let literal = Array("&".utf8) + Array(UnsafeBufferPointer(start: name, count: length)) + Array(";".utf8)
+                literal.withUnsafeBufferPointer { parser.appendText($0.baseAddress!, $0.count) }
+            }
+        }
+        // Hardening: declarations are ignored, nothing external is ever read.
+        handler.entityDecl = { _, _, _, _, _, _ in }
+        handler.getEntity = { _, name in xmlGetPredefinedEntity(name) }
+        handler.getParameterEntity = { _, _ in nil }
+        handler.resolveEntity = { _, _, _ in nil }
+        handler.externalSubset = { _, _, _, _ in }
+        handler.serror = FeedParser.structuredError
+        return handler
+    }
+
+    // MARK: - Text
+
+    @inline(__always)
+    func appendText(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
+        let room = limits.maxTextBytes - text.count
+        if count <= room {
+            text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+        } else {
+            if room > 0 { text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: room)) }
+            textTruncated = true
+        }
+    }
+
+    func beginText(code: UInt8, markup: Markup = .text) {
+        collecting = true
+        text.removeAll(keepingCapacity: true)
+        textTruncated = false
+        fieldDepth = depth
+        fieldCode = code
+        fieldMarkup = markup
+        fieldLine = currentLine ?? 0
+    }
+
+    /// Ends collection; when the text was cut at `maxTextBytes`, drops a partial UTF-8
+    /// sequence and warns.
+    func endText(fieldName: @autoclosure () -> String) {
+        collecting = false
+        if textTruncated {
+            var end = text.count
+            // Back off to the start of the last (possibly incomplete) sequence…
+            var start = end
+            while start > 0, text[start - 1] & 0xC0 == 0x80, end - start < 3 { start -= 1 }
+            if start > 0 {
+                let lead = text[start - 1]
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+                // …and drop it when it is incomplete.
+                if end - (start - 1) < length { end = start - 1 }
+            }
+            text.removeSubrange(end...)
+            warn(line: fieldLine, "\(fieldName()) text longer than \(limits.maxTextBytes) bytes, truncated")
+        }
+    }
+}
+
+/// How a text construct's content is to be read.
+enum Markup: UInt8 {
+    case text, html, xhtml
+}
+
+/// The attributes of a SAX2 `startElementNs` call: 5 pointers each (local name, prefix,
+/// URI, value start, value end).
+struct Attributes {
+    let base: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    let count: Int
+
+    /// The value of the attribute `name` without a namespace (or, with `namespace`, in that
+    /// namespace), with `&#38;` (how SAX2 passes `&` when entities are not substituted)
+    /// decoded.
+    func value(_ name: StaticString, namespace: StaticString? = nil) -> String? {
+        guard let base else { return nil }
+        for index in 0..<count {
+            let entry = base + index * 5
+            guard let local = entry[0], equals(local, name) else { continue }
+            if let namespace {
+                guard let uri = entry[2], equals(uri, namespace) else { continue }
+            } else if entry[2] != nil {
+                continue
+            }
+            guard let start = entry[3], let end = entry[4] else { return "" }
+            return Attributes.decode(UnsafeBufferPointer(start: start, count: end - start))
+        }
+        return nil
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.contains(UInt8(ascii: "&")) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "&"), let (scalar, end) = PlainText.entity(bytes, from: i),
+                bytes[i + 1] == UInt8(ascii: "#")
+            {
+                out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
+                i = end
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+@inline(__always)
+func equals(_ pointer: UnsafePointer<UInt8>, _ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    let bytes = literal.utf8Start
+    // Byte by byte: stops at the C string's NUL, which never equals a literal's byte.
+    for index in 0..<count where pointer[index] != bytes[index] { return false }
+    return pointer[count] == 0
+}
+
+extension PlainText {
+    /// A libxml2 message on one line: `Input is not proper UTF-8, indicate encoding ! Bytes: 0xC3 0x28`.
+    static func oneLine(_ message: String) -> String {
+        message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,335 @@
+/// Turns collected character data into the plain text an article carries: white space
+/// collapsed, and for HTML (an RSS `description`, Atom `type="html"`) tags, comments,
+/// scripts and styles removed and HTML entities decoded. Works on UTF-8 bytes, one pass.
+enum PlainText {
+    /// Plain text with white space runs folded into one space and trimmed.
+    /// At most `maxCharacters` characters when given.
+    static func collapsed(_ bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
+        var out = Output(scalarLimit: maxCharacters.map { $0 * 2 + 16 } ?? Int.max)
+        for c in bytes {
+            if isSpace(c) { out.space() } else { out.append(c) }
+            if out.isFull { break }
+        }
+        return out.string(maxCharacters: maxCharacters)
+    }
+
+    static func collapsed(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { collapsed($0) }
+    }
+
+    /// The text without surrounding white space, otherwise as written (ids, links, dates).
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var start = 0
+        var end = bytes.count
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+
+    /// Text of an HTML fragment: markup stripped, entities decoded, white space collapsed;
+    /// at most `maxCharacters` characters when given.
+    static func fromHTML(_ b: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
+        // Characters are never more than Unicode scalars: stop reading once enough scalars
+        // (with a margin for combining marks) are out.
+        var out = Output(scalarLimit: maxCharacters.map { $0 * 2 + 16 } ?? Int.max)
+        let n = b.count
+        var i = 0
+        while i < n, !out.isFull {
+            let c = b[i]
+            if isSpace(c) {
+                out.space()
+                i += 1
+            } else if c == UInt8(ascii: "<"), i + 1 < n, let next = tagEnd(b, from: i) {
+                let (end, blockish, rawTextEnd) = next
+                if blockish { out.space() }
+                i = end
+                if let closing = rawTextEnd {
+                    // <script>…</script>, <style>…</style>: drop the content.
+                    i = skipRawText(b, from: i, closing: closing)
+                }
+            } else if c == UInt8(ascii: "&"), let (scalar, end) = entity(b, from: i) {
+                if scalar == 0xA0 || scalar == 0x20 || scalar == 0x09 || scalar == 0x0A || scalar == 0x0D {
+                    out.space()
+                } else {
+                    out.append(scalar: scalar)
+                }
+                i = end
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return out.string(maxCharacters: maxCharacters)
+    }
+
+    // MARK: - Output
+
+    struct Output {
+        var bytes: [UInt8] = []
+        var pendingSpace = false
+        var scalars = 0
+        let scalarLimit: Int
+
+        init(scalarLimit: Int) { self.scalarLimit = scalarLimit }
+
+        var isFull: Bool { scalars >= scalarLimit }
+
+        mutating func space() { pendingSpace = true }
+
+        @inline(__always) mutating func append(_ c: UInt8) {
+            if pendingSpace {
+                if !bytes.isEmpty {
+                    bytes.append(0x20)
+                    scalars += 1
+                }
+                pendingSpace = false
+            }
+            bytes.append(c)
+            if c & 0xC0 != 0x80 { scalars += 1 }
+        }
+
+        mutating func append(scalar: UInt32) {
+            let value = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            for unit in UTF8.encode(value)! { append(unit) }
+        }
+
+        func string(maxCharacters: Int?) -> String {
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard let maxCharacters, scalars > maxCharacters else { return text }
+            var cut = String(text.prefix(maxCharacters))
+            while cut.last == " " { cut.removeLast() }
+            return cut
+        }
+    }
+
+    // MARK: - Markup
+
+    /// When `b[start]` opens a tag, comment, declaration or processing instruction: the
+    /// index after it, whether it separates words (block elements, `br`), and for `script`
+    /// / `style` the name whose end tag closes its raw text.
+    private static func tagEnd(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool, [UInt8]?)? {
+        let n = b.count
+        var j = start + 1
+        let first = b[j]
+        if first == UInt8(ascii: "!") {
+            if j + 2 < n, b[j + 1] == UInt8(ascii: "-"), b[j + 2] == UInt8(ascii: "-") {
+                var k = j + 3
+                while k + 2 < n {
+                    if b[k] == UInt8(ascii: "-"), b[k + 1] == UInt8(ascii: "-"), b[k + 2] == UInt8(ascii: ">") {
+                        return (k + 3, false, nil)
+                    }
+                    k += 1
+                }
+                return (n, false, nil)
+            }
+            guard let close = firstIndex(of: UInt8(ascii: ">"), in: b, from: j) else { return (n, false, nil) }
+            return (close + 1, false, nil)
+        }
+        if first == UInt8(ascii: "?") {
+            guard let close = firstIndex(of: UInt8(ascii: ">"), in: b, from: j) else { return (n, false, nil) }
+            return (close + 1, false, nil)
+        }
+        var closing = false
+        if first == UInt8(ascii: "/") {
+            closing = true
+            j += 1
+        }
+        guard j < n, isAlpha(b[j]) else { return nil }
+        let nameStart = j
+        while j < n, isAlpha(b[j]) || (b[j] &- 48 < 10) { j += 1 }
+        let name = UnsafeBufferPointer(rebasing: b[nameStart..<j])
+        // Find the '>' outside quoted attribute values.
+        var quote: UInt8 = 0
+        while j < n {
+            let c = b[j]
+            if quote != 0 {
+                if c == quote { quote = 0 }
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                quote = c
+            } else if c == UInt8(ascii: ">") {
+                break
+            }
+            j += 1
+        }
+        let end = min(j + 1, n)
+        let raw: [UInt8]? = !closing && (equalsLower(name, "script") || equalsLower(name, "style")) ? name.map(lower) : nil
+        return (end, isBlock(name), raw)
+    }
+
+    private static func skipRawText(_ b: UnsafeBufferPointer<UInt8>, from start: Int, closing name: [UInt8]) -> Int {
+        var k = start
+        let n = b.count
+        while k + 1 + name.count < n {
+            if b[k] == UInt8(ascii: "<"), b[k + 1] == UInt8(ascii: "/") {
+                var matched = true
+                for (offset, c) in name.enumerated() where lower(b[k + 2 + offset]) != c {
+                    matched = false
+                    break
+                }
+                if matched {
+                    return firstIndex(of: UInt8(ascii: ">"), in: b, from: k).map { $0 + 1 } ?? n
+                }
+            }
+            k += 1
+        }
+        return n
+    }
+
+    private static let blockNames: Set<[UInt8]> = Set(
+        [
+            "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption",
+            "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
+            "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "img",
+        ].map { Array($0.utf8) })
+
+    /// Block-level elements (and `br`, `img`) separate words; inline ones do not.
+    static func isBlock(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.count <= 10 else { return false }
+        return blockNames.contains(name.map(lower))
+    }
+
+    // MARK: - Entities
+
+    /// Decodes `&name;`, `&#123;`, `&#x1F;` at `start`; nil when it is not a known reference
+    /// (the `&` is then kept as text).
+    static func entity(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> (UInt32, Int)? {
+        let n = b.count
+        var j = start + 1
+        guard j < n else { return nil }
+        if b[j] == UInt8(ascii: "#") {
+            j += 1
+            var hex = false
+            if j < n, b[j] | 0x20 == UInt8(ascii: "x") {
+                hex = true
+                j += 1
+            }
+            var value: UInt32 = 0
+            var digits = 0
+            while j < n, digits < 8 {
+                let c = b[j]
+                let d: UInt32
+                if c &- 48 < 10 {
+                    d = UInt32(c &- 48)
+                } else if hex, (c | 0x20) &- 97 < 6 {
+                    d = UInt32((c | 0x20) &- 87)
+                } else {
+                    break
+                }
+                value = value * (hex ? 16 : 10) + d
+                digits += 1
+                j += 1
+            }
+            guard digits > 0 else { return nil }
+            if j < n, b[j] == UInt8(ascii: ";") { j += 1 }
+            if (0x80...0x9F).contains(value) { value = windows1252[Int(value - 0x80)] }
+            if value == 0 || value > 0x10FFFF || (0xD800...0xDFFF).contains(value) { value = 0xFFFD }
+            return (value, j)
+        }
+        let nameStart = j
+        while j < n, j - nameStart < 32, isAlpha(b[j]) || b[j] &- 48 < 10 { j += 1 }
+        guard j < n, j > nameStart, b[j] == UInt8(ascii: ";") else { return nil }
+        guard let scalar = namedEntity(UnsafeBufferPointer(rebasing: b[nameStart..<j])) else { return nil }
+        return (scalar, j + 1)
+    }
+
+    static func namedEntity(_ name: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        // The usual ones without a dictionary lookup.
+        switch name.count {
+        case 2:
+            if name[1] == UInt8(ascii: "t") {
+                if name[0] == UInt8(ascii: "l") { return 0x3C }
+                if name[0] == UInt8(ascii: "g") { return 0x3E }
+            }
+        case 3:
+            if name[0] == UInt8(ascii: "a"), name[1] == UInt8(ascii: "m"), name[2] == UInt8(ascii: "p") { return 0x26 }
+        case 4:
+            if name[0] == UInt8(ascii: "q"), name[1] == UInt8(ascii: "u"), name[2] == UInt8(ascii: "o"),
+                name[3] == UInt8(ascii: "t")
+            {
+                return 0x22
+            }
+            if name[0] == UInt8(ascii: "n"), name[1] == UInt8(ascii: "b"), name[2] == UInt8(ascii: "s"),
+                name[3] == UInt8(ascii: "p")
+            {
+                return 0xA0
+            }
+            if name[0] == UInt8(ascii: "a"), name[1] == UInt8(ascii: "p"), name[2] == UInt8(ascii: "o"),
+                name[3] == UInt8(ascii: "s")
+            {
+                return 0x27
+            }
+        default:
+            break
+        }
+        return namedEntities[String(decoding: name, as: UTF8.self)]
+    }
+
+    /// HTML named character references that feeds use: Latin-1, Latin Extended-A (Polish,
+    /// Czech and neighbours), typography and a few symbols.
+    static let namedEntities: [String: UInt32] = [
+        "amp": 0x26, "lt": 0x3C, "gt": 0x3E, "quot": 0x22, "apos": 0x27, "nbsp": 0xA0,
+        "iexcl": 0xA1, "cent": 0xA2, "pound": 0xA3, "curren": 0xA4, "yen": 0xA5, "brvbar": 0xA6, "sect": 0xA7,
+        "uml": 0xA8, "copy": 0xA9, "ordf": 0xAA, "laquo": 0xAB, "not": 0xAC, "shy": 0xAD, "reg": 0xAE,
+        "macr": 0xAF, "deg": 0xB0, "plusmn": 0xB1, "sup2": 0xB2, "sup3": 0xB3, "acute": 0xB4, "micro": 0xB5,
+        "para": 0xB6, "middot": 0xB7, "cedil": 0xB8, "sup1": 0xB9, "ordm": 0xBA, "raquo": 0xBB, "frac14": 0xBC,
+        "frac12": 0xBD, "frac34": 0xBE, "iquest": 0xBF, "Agrave": 0xC0, "Aacute": 0xC1, "Acirc": 0xC2,
+        "Atilde": 0xC3, "Auml": 0xC4, "Aring": 0xC5, "AElig": 0xC6, "Ccedil": 0xC7, "Egrave": 0xC8,
+        "Eacute": 0xC9, "Ecirc": 0xCA, "Euml": 0xCB, "Igrave": 0xCC, "Iacute": 0xCD, "Icirc": 0xCE, "Iuml": 0xCF,
+        "ETH": 0xD0, "Ntilde": 0xD1, "Ograve": 0xD2, "Oacute": 0xD3, "Ocirc": 0xD4, "Otilde": 0xD5, "Ouml": 0xD6,
+        "times": 0xD7, "Oslash": 0xD8, "Ugrave": 0xD9, "Uacute": 0xDA, "Ucirc": 0xDB, "Uuml": 0xDC,
+        "Yacute": 0xDD, "THORN": 0xDE, "szlig": 0xDF, "agrave": 0xE0, "aacute": 0xE1, "acirc": 0xE2,
+        "atilde": 0xE3, "auml": 0xE4, "aring": 0xE5, "aelig": 0xE6, "ccedil": 0xE7, "egrave": 0xE8,
+        "eacute": 0xE9, "ecirc": 0xEA, "euml": 0xEB, "igrave": 0xEC, "iacute": 0xED, "icirc": 0xEE, "iuml": 0xEF,
+        "eth": 0xF0, "ntilde": 0xF1, "ograve": 0xF2, "oacute": 0xF3, "ocirc": 0xF4, "otilde": 0xF5, "ouml": 0xF6,
+        "divide": 0xF7, "oslash": 0xF8, "ugrave": 0xF9, "uacute": 0xFA, "ucirc": 0xFB, "uuml": 0xFC,
+        "yacute": 0xFD, "thorn": 0xFE, "yuml": 0xFF,
+        // Latin Extended-A
+        "Aogon": 0x104, "aogon": 0x105, "Cacute": 0x106, "cacute": 0x107, "Ccaron": 0x10C, "ccaron": 0x10D,
+        "Dcaron": 0x10E, "dcaron": 0x10F, "Eogon": 0x118, "eogon": 0x119, "Ecaron": 0x11A, "ecaron": 0x11B,
+        "Lstrok": 0x141, "lstrok": 0x142, "Nacute": 0x143, "nacute": 0x144, "Ncaron": 0x147, "ncaron": 0x148,
+        "Odblac": 0x150, "odblac": 0x151, "OElig": 0x152, "oelig": 0x153, "Rcaron": 0x158, "rcaron": 0x159,
+        "Sacute": 0x15A, "sacute": 0x15B, "Scaron": 0x160, "scaron": 0x161, "Tcaron": 0x164, "tcaron": 0x165,
+        "Uring": 0x16E, "uring": 0x16F, "Udblac": 0x170, "udblac": 0x171, "Yuml": 0x178, "Zacute": 0x179,
+        "zacute": 0x17A, "Zdot": 0x17B, "zdot": 0x17C, "Zcaron": 0x17D, "zcaron": 0x17E, "fnof": 0x192,
+        // Typography and symbols
+        "circ": 0x2C6, "tilde": 0x2DC, "ensp": 0x2002, "emsp": 0x2003, "thinsp": 0x2009, "zwnj": 0x200C,
+        "zwj": 0x200D, "lrm": 0x200E, "rlm": 0x200F, "ndash": 0x2013, "mdash": 0x2014, "lsquo": 0x2018,
+        "rsquo": 0x2019, "sbquo": 0x201A, "ldquo": 0x201C, "rdquo": 0x201D, "bdquo": 0x201E, "dagger": 0x2020,
+        "Dagger": 0x2021, "bull": 0x2022, "hellip": 0x2026, "permil": 0x2030, "prime": 0x2032, "Prime": 0x2033,
+        "lsaquo": 0x2039, "rsaquo": 0x203A, "euro": 0x20AC, "trade": 0x2122, "larr": 0x2190, "uarr": 0x2191,
+        "rarr": 0x2192, "darr": 0x2193, "harr": 0x2194, "rArr": 0x21D2, "minus": 0x2212, "le": 0x2264,
+        "ge": 0x2265, "ne": 0x2260, "infin": 0x221E,
+    ]
+
+    /// `&#128;`…`&#159;` mean the Windows-1252 characters in HTML.
+    private static let windows1252: [UInt32] = [
+        0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
+        0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122,
+        0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+    ]
+
+    // MARK: - Bytes
+
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C
+    }
+    @inline(__always) static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) &- 97 < 26 }
+    @inline(__always) static func lower(_ c: UInt8) -> UInt8 { isAlpha(c) ? c | 0x20 : c }
+
+    static func equalsLower(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for (a, c) in zip(bytes, w) where lower(a) != c { return false }
+        return true
+    }
+
+    private static func firstIndex(of byte: UInt8, in b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var k = start
+        while k < b.count {
+            if b[k] == byte { return k }
+            k += 1
+        }
+        return nil
+    }
+}
