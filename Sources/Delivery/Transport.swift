@@ -29,6 +29,9 @@ public struct TransportFailure: Error, Sendable, CustomStringConvertible {
 public protocol MailTransport: AnyObject {
     /// Sends (or durably queues) one message to its `recipients`.
     func send(_ email: RenderedEmail, envelopeFrom: String) throws(TransportFailure)
+    /// Makes every message sent so far durable (or handed over): the dispatcher marks
+    /// deliveries as delivered only after this returns.
+    func flush() throws(TransportFailure)
     /// Flushes and syncs whatever is buffered; the transport is not used afterwards.
     func close() throws(TransportFailure)
 }
@@ -136,6 +139,11 @@ public final class MboxTransport: MailTransport {
         }
     }
 
+    public func flush() throws(TransportFailure) {
+        guard fd >= 0 else { return }
+        if fsync(fd) != 0 { throw TransportFailure.errno("cannot sync \(path)") }
+    }
+
     public func close() throws(TransportFailure) {
         guard fd >= 0 else { return }
         defer {
@@ -163,7 +171,7 @@ public final class StdoutTransport: MailTransport {
         if buffer.count >= Self.flushThreshold { try flush() }
     }
 
-    private func flush() throws(TransportFailure) {
+    public func flush() throws(TransportFailure) {
         guard !buffer.isEmpty else { return }
         defer { buffer.removeAll(keepingCapacity: true) }
         if let code = writeAll(fd, buffer) { throw TransportFailure.errno("cannot write to standard output", code) }

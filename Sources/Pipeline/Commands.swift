@@ -13,7 +13,7 @@ public enum Commands {
     public static func check(configPath: String, environment: [String: String], console: Console) -> Int32 {
         switch Setup.load(configPath: configPath, environment: environment, console: console) {
         case .failure(let failure): return failure.exitCode
-        case .success: return ExitCode.success
+        case .success: return ExitStatus.success
         }
     }
 
@@ -31,13 +31,13 @@ public enum Commands {
                 configuration = try ConfigurationLoader.load(path: configPath, environment: environment)
             } catch {
                 for diagnostic in error.diagnostics { console.error(diagnostic.description) }
-                return ExitCode.invalidConfiguration
+                return ExitStatus.invalidConfiguration
             }
         }
         let feed = feedConfiguration(for: source, in: configuration)
         guard let path = FeedLoader.localPath(feed.url) else {
             console.error("critfix: cannot fetch \(source): only local files are supported by this build")
-            return ExitCode.failures
+            return ExitStatus.failures
         }
         let normalizer = ArticleNormalizer(feed: feed.name, defaults: feed.defaults, catalog: configuration?.catalog)
         let output = BufferedOutput()
@@ -72,9 +72,9 @@ public enum Commands {
         output.flush()
         if let error = result.error {
             console.error("critfix: \(source): \(error)")
-            return ExitCode.failures
+            return ExitStatus.failures
         }
-        return ExitCode.success
+        return ExitStatus.success
     }
 
     /// The configured feed whose URL is `source`, else an ad-hoc feed named after the file.
@@ -112,7 +112,7 @@ public enum Commands {
         let configuration = setup.configuration
         guard let customer = setup.registrations.customers.first(where: { $0.id == customerID }) else {
             console.error("critfix: no customer '\(customerID)' in \(configuration.registrations)")
-            return ExitCode.usage
+            return ExitStatus.usage
         }
         var store: (any StateStore)?
         if case .sqlite(let path) = configuration.state, FileManager.default.fileExists(atPath: path) {
@@ -131,7 +131,7 @@ public enum Commands {
         }
         guard let article else {
             console.error("critfix: no article '\(articleKey)' in the state or in its feed")
-            return ExitCode.usage
+            return ExitStatus.usage
         }
         let explanation = Explanation(customer: customer, article: article, catalog: configuration.catalog)
         var lines = ["customer \(customer.id) (\(customer.plan.rawValue)) and article \(article.key) revision \(article.revision), \(source):"]
@@ -159,7 +159,7 @@ public enum Commands {
         }
         lines.append(matches ? "=> a notification" : "=> no notification")
         console.out(lines.joined(separator: "\n") + "\n")
-        return ExitCode.success
+        return ExitStatus.success
     }
 }
 

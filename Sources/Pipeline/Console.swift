@@ -29,7 +29,7 @@ public struct Console: Sendable {
 }
 
 /// SPEC 7.3.
-public enum ExitCode {
+public enum ExitStatus {
     public static let success: Int32 = 0
     public static let failures: Int32 = 1
     public static let usage: Int32 = 2

@@ -1,6 +1,6 @@
 public import Configuration
 public import Delivery
-import Foundation
+public import Foundation
 import Matching
 public import StateStore
 

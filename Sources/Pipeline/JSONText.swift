@@ -1,5 +1,5 @@
 public import Articles
-import Foundation
+public import Foundation
 
 /// Hand-written JSON for outputs whose key order SPEC 7 shows, streamed without
 /// building the whole document.

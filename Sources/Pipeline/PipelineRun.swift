@@ -1,4 +1,5 @@
-public import Configuration
+import Articles
+import Configuration
 import Delivery
 import Foundation
 import Matching
@@ -40,7 +41,7 @@ public final class PipelineRun {
             return try run()
         } catch {
             console.error("critfix: \(error.message)")
-            return error.isLockHeld ? ExitCode.lockHeld : ExitCode.software
+            return error.isLockHeld ? ExitStatus.lockHeld : ExitStatus.software
         }
     }
 
@@ -55,7 +56,7 @@ public final class PipelineRun {
             feeds = feeds.filter { $0.name == only }
             guard !feeds.isEmpty else {
                 console.error("critfix: no feed named '\(only)' in \(configuration.path)")
-                return ExitCode.usage
+                return ExitStatus.usage
             }
         }
         if options.noFetch { feeds = [] }
@@ -92,7 +93,7 @@ public final class PipelineRun {
         if options.dryRun {
             printDryRun(plan, store: store, now: started)
             if options.summary { console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started)) }
-            return failedFeeds.isEmpty ? ExitCode.success : ExitCode.failures
+            return failedFeeds.isEmpty ? ExitStatus.success : ExitStatus.failures
         }
 
         // The outbox: every article, notification and delivery in one transaction, before any send.
@@ -105,7 +106,7 @@ public final class PipelineRun {
 
         var dispatch: DispatchReport?
         if !options.catchUp {
-            dispatch = try deliver(store: store, now: started)
+            dispatch = try deliver(store: store, now: Date())
         }
         if options.summary {
             console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started))
@@ -114,7 +115,7 @@ public final class PipelineRun {
             for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
         }
         let undelivered = (dispatch?.retrying ?? 0) + (dispatch?.dead ?? 0)
-        return failedFeeds.isEmpty && undelivered == 0 ? ExitCode.success : ExitCode.failures
+        return failedFeeds.isEmpty && undelivered == 0 ? ExitStatus.success : ExitStatus.failures
     }
 
     private func openStore() throws(StateStoreError) -> any StateStore {
@@ -134,14 +135,14 @@ public final class PipelineRun {
         let email = setup.configuration.email
         var report = DispatchReport()
         let transport: any MailTransport
-        do {
+        do throws(TransportFailure) {
             switch email.transport {
             case .stdout: transport = StdoutTransport()
             case .mbox(let path): transport = try MboxTransport(path: path)
             case .smtp(let url), .smtps(let url):
-                throw TransportFailure(kind: .temporary, message: "the SMTP transport (\(url)) is not available in this build")
+                throw TransportFailure(.temporary, "the SMTP transport (\(url)) is not available in this build")
             case .sendmail(let path):
-                throw TransportFailure(kind: .temporary, message: "the sendmail transport (\(path)) is not available in this build")
+                throw TransportFailure(.temporary, "the sendmail transport (\(path)) is not available in this build")
             }
         } catch {
             if try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty {
@@ -152,7 +153,7 @@ public final class PipelineRun {
         }
         let renderer: EmailRenderer
         do {
-            renderer = try EmailRenderer(templatesDirectory: email.templates)
+            renderer = try EmailRenderer(templatesDirectory: email.templates, catalog: setup.configuration.catalog)
         } catch {
             report.count("email templates: \(error)")
             report.retrying += 1

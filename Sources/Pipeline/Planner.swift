@@ -1,5 +1,5 @@
-public import Articles
-public import Configuration
+import Articles
+import Configuration
 import Foundation
 public import Matching
 public import StateStore

@@ -24,7 +24,7 @@ public enum Setup {
         } catch {
             for diagnostic in error.diagnostics { console.error(diagnostic.description) }
             console.error("critfix: \(configPath): \(count(error.diagnostics.count)); nothing was done")
-            return .failure(SetupFailure(exitCode: ExitCode.invalidConfiguration))
+            return .failure(SetupFailure(exitCode: ExitStatus.invalidConfiguration))
         }
         do {
             let registrations = try RegistrationsLoader.load(
@@ -33,7 +33,7 @@ public enum Setup {
         } catch {
             for diagnostic in error.diagnostics { console.error(diagnostic.description) }
             console.error("critfix: \(configuration.registrations): \(count(error.diagnostics.count)); nothing was done")
-            return .failure(SetupFailure(exitCode: ExitCode.invalidRegistrations))
+            return .failure(SetupFailure(exitCode: ExitStatus.invalidRegistrations))
         }
     }
 

@@ -8,7 +8,7 @@ extension Commands {
     public static func status(setup: LoadedSetup, json: Bool, console: Console) -> Int32 {
         let configuration = setup.configuration
         let report: StatusReport
-        do {
+        do throws(StateStoreError) {
             switch configuration.state {
             case .sqlite(let path):
                 let store = try SQLiteStateStore(path: FileManager.default.fileExists(atPath: path) ? path : ":memory:")
@@ -18,7 +18,7 @@ extension Commands {
             }
         } catch {
             console.error("critfix: \(error.message)")
-            return ExitCode.software
+            return ExitStatus.software
         }
         // Feeds in configuration order, including those never fetched.
         let recorded = Dictionary(report.feeds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -26,7 +26,7 @@ extension Commands {
             recorded[$0.name] ?? FeedState(name: $0.name, url: $0.url, failuresInARow: 0, articles: 0)
         }
         console.out(json ? statusJSON(report, feeds: feeds) : statusText(report, feeds: feeds))
-        return ExitCode.success
+        return ExitStatus.success
     }
 
     static func statusJSON(_ report: StatusReport, feeds: [FeedState]) -> String {

@@ -44,6 +44,21 @@ public struct FeedState: Sendable, Hashable {
     public var lastError: String?
     /// Every article ever recorded for the feed.
     public var articles: Int
+
+    public init(
+        name: String, url: String, lastFetch: Date? = nil, httpStatus: Int? = nil, etag: String? = nil,
+        lastModified: String? = nil, failuresInARow: Int = 0, lastError: String? = nil, articles: Int = 0
+    ) {
+        self.name = name
+        self.url = url
+        self.lastFetch = lastFetch
+        self.httpStatus = httpStatus
+        self.etag = etag
+        self.lastModified = lastModified
+        self.failuresInARow = failuresInARow
+        self.lastError = lastError
+        self.articles = articles
+    }
 }
 
 /// The outcome of one fetch of a feed.
