@@ -26,7 +26,7 @@ enum Migrations {
                 attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL, last_error TEXT,
                 created REAL NOT NULL, updated REAL NOT NULL, severity INTEGER NOT NULL,
                 plan_rank INTEGER NOT NULL, sort_published REAL NOT NULL, customer_sort TEXT NOT NULL);
-            CREATE INDEX deliveries_due ON deliveries(channel, severity, plan_rank, sort_published, customer_sort, id)
+            CREATE INDEX deliveries_due ON deliveries(channel, severity, plan_rank, sort_published, customer_sort)
                 WHERE status IN ('pending', 'retrying');
             CREATE INDEX deliveries_status ON deliveries(status, updated);
             CREATE TABLE delivery_items(

@@ -231,7 +231,7 @@ public final class SQLiteStateStore: StateStore {
             """
             SELECT id, address, customer, attempts, message_id, is_digest, created FROM deliveries
             WHERE channel = ? AND status IN ('pending', 'retrying') AND next_attempt <= ?
-            ORDER BY severity, plan_rank, sort_published, customer_sort, id
+            ORDER BY severity, plan_rank, sort_published, customer_sort, rowid
             LIMIT ?
             """
         ).bind(.text(channel.rawValue), .double(now.timeIntervalSince1970), .int(Int64(limit)))
