@@ -12,44 +12,73 @@ enum TextCleaning {
             || (value >= 0x202A && value <= 0x202E) || (value >= 0x2066 && value <= 0x2069) || value == 0xFEFF
     }
 
+    /// White space as `Unicode.Scalar.Properties.isWhitespace` has it, without the table lookup.
+    @inline(__always)
+    static func isWhitespace(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
+    }
+
+    /// The UTF-8 lead bytes that can start an unsafe or white-space scalar above U+007F
+    /// (C2: C1 controls and NBSP; E1: U+1680; E2: U+2000…U+206F; E3: U+3000; EF: U+FEFF).
+    /// Text without them (and without ASCII controls) needs no scalar-by-scalar look.
+    @inline(__always)
+    static func mayNeedScalarCheck(_ byte: UInt8) -> Bool {
+        byte == 0xC2 || byte == 0xE1 || byte == 0xE2 || byte == 0xE3 || byte == 0xEF
+    }
+
     /// One line of text for a header or a title: every unsafe scalar and run of white
     /// space becomes one space, trimmed; longer than `maxCharacters` characters: cut, "…" added.
     static func line(_ text: String, maxCharacters: Int) -> String {
-        var fast = true
+        var clean = true
         var previousSpace = true
         for byte in text.utf8 {
-            if byte < 0x21 || byte > 0x7E {
-                if byte == 0x20 && !previousSpace { previousSpace = true; continue }
-                fast = false
-                break
+            if byte == 0x20 {
+                if previousSpace { clean = false; break }
+                previousSpace = true
+                continue
             }
+            if byte < 0x20 || byte == 0x7F || mayNeedScalarCheck(byte) { clean = false; break }
             previousSpace = false
         }
-        var result: String
-        if fast && !previousSpace {
-            result = text
-        } else if fast && text.isEmpty {
-            return ""
-        } else {
-            var scalars = String.UnicodeScalarView()
-            var pendingSpace = false
-            for scalar in text.unicodeScalars {
-                if isUnsafe(scalar.value) || scalar.properties.isWhitespace {
-                    pendingSpace = true
-                    continue
-                }
-                if pendingSpace && !scalars.isEmpty { scalars.append(" ") }
-                pendingSpace = false
-                scalars.append(scalar)
-            }
-            result = String(scalars)
+        if clean && (!previousSpace || text.isEmpty) {
+            return truncate(text, maxCharacters: maxCharacters)
         }
-        return truncate(result, maxCharacters: maxCharacters)
+        var scalars = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            if isUnsafe(scalar.value) || isWhitespace(scalar.value) {
+                pendingSpace = true
+                continue
+            }
+            if pendingSpace && !scalars.isEmpty { scalars.append(" ") }
+            pendingSpace = false
+            scalars.append(scalar)
+        }
+        return truncate(String(scalars), maxCharacters: maxCharacters)
     }
 
     /// Multi-line text for a body: CR LF and CR become LF, other unsafe scalars are
     /// dropped (tab kept), trailing white space of lines and of the text removed.
     static func body(_ text: String, maxCharacters: Int) -> String {
+        var clean = true
+        var previous: UInt8 = 0
+        var first = true
+        for byte in text.utf8 {
+            if byte < 0x20 && byte != 0x0A && byte != 0x09 || byte == 0x7F || mayNeedScalarCheck(byte)
+                || (byte == 0x0A && (first || previous == 0x20 || previous == 0x09))
+            {
+                clean = false
+                break
+            }
+            previous = byte
+            first = false
+        }
+        if clean && previous != 0x0A && previous != 0x20 && previous != 0x09 {
+            return truncate(text, maxCharacters: maxCharacters)
+        }
         var scalars = String.UnicodeScalarView()
         var pendingSpaces = String.UnicodeScalarView()
         var previousCR = false
@@ -86,7 +115,7 @@ enum TextCleaning {
         var result = ""
         for scalar in text.unicodeScalars {
             if isUnsafe(scalar.value) { continue }
-            if scalar.properties.isWhitespace {
+            if isWhitespace(scalar.value) {
                 if !result.isEmpty { result += "%20" }
                 continue
             }
@@ -100,8 +129,11 @@ enum TextCleaning {
 
     /// An address or message id for a header: no white space, unsafe scalars or angle brackets.
     static func token(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }) {
+            return text
+        }
         var result = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars where !isUnsafe(scalar.value) && !scalar.properties.isWhitespace {
+        for scalar in text.unicodeScalars where !isUnsafe(scalar.value) && !isWhitespace(scalar.value) {
             if scalar == "<" || scalar == ">" { continue }
             result.append(scalar)
         }
@@ -126,20 +158,30 @@ enum HTML {
 }
 
 enum QuotedPrintable {
-    private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-
     /// Encodes LF-separated text; encoded lines are at most 76 characters. A line
     /// starting with "From " or "." gets its first character encoded, so no transport
     /// has to quote or stuff it.
     static func encode(_ input: [UInt8], into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + input.count + input.count / 8)
+        // At most 3 bytes per input byte, plus a soft break ("=\n") per 24 or more of them.
+        let capacity = input.count * 3 + (input.count / 20 + 2) * 2
+        let encoded = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            input.withUnsafeBufferPointer { input in
+                initialized = encode(input, into: buffer)
+            }
+        }
+        out.append(contentsOf: encoded)
+    }
+
+    private static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var column = 0
         var index = 0
+        var written = 0
         let count = input.count
         while index < count {
             let byte = input[index]
             if byte == 0x0A {
-                out.append(0x0A)
+                out[written] = 0x0A
+                written += 1
                 column = 0
                 index += 1
                 continue
@@ -150,6 +192,15 @@ enum QuotedPrintable {
             case 0x20, 0x09: literal = index + 1 < count && input[index + 1] != 0x0A
             default: literal = false
             }
+            // Keep room for the soft break "=" unless this is the last character of the line.
+            let endsLine = index + 1 == count || input[index + 1] == 0x0A
+            if column + (literal ? 1 : 3) > (endsLine ? 76 : 75) {
+                out[written] = UInt8(ascii: "=")
+                out[written + 1] = 0x0A
+                written += 2
+                column = 0
+            }
+            // Encoded lines (after hard and soft breaks alike) never start with "From " or ".".
             if column == 0 && literal {
                 if byte == UInt8(ascii: ".") {
                     literal = false
@@ -160,25 +211,24 @@ enum QuotedPrintable {
                     literal = false
                 }
             }
-            let width = literal ? 1 : 3
-            // Keep room for the soft break "=" unless this is the last character of the line.
-            let endsLine = index + 1 == count || input[index + 1] == 0x0A
-            if column + width > (endsLine ? 76 : 75) {
-                out.append(UInt8(ascii: "="))
-                out.append(0x0A)
-                column = 0
-            }
             if literal {
-                out.append(byte)
+                out[written] = byte
+                written += 1
+                column += 1
             } else {
-                out.append(UInt8(ascii: "="))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+                out[written] = UInt8(ascii: "=")
+                out[written + 1] = hexDigit(byte >> 4)
+                out[written + 2] = hexDigit(byte & 0x0F)
+                written += 3
+                column += 3
             }
-            column += width
             index += 1
         }
+        return written
     }
+
+    @inline(__always)
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : 0x37 + value }
 }
 
 enum Base64 {

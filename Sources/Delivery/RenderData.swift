@@ -146,42 +146,47 @@ struct RenderData {
             default: return nil
             }
         case .notification(let index):
-            let item = notifications[index]
+            // Field by field: copying the whole item would retain every string in it.
             switch field {
             case .position: return .number(index + 1)
-            case .title: return .text(subject ? item.subjectTitle : item.title)
-            case .severity: return .text(words.severity[item.severity])
-            case .severityLabel: return .text(words.severityLabel[item.severity])
-            case .severityNumber: return .number(item.severity)
-            case .critical: return .flag(item.severity == 1)
-            case .kind: return .text(words.kind[item.kind] ?? item.kind.rawValue)
-            case .kindLabel: return .text(words.kindLabel[item.kind] ?? item.kind.rawValue)
-            case .articleKey: return .text(item.articleKey)
-            case .revision: return .number(item.revision)
-            case .isRevision: return .flag(item.revision > 1)
-            case .published: return .text(item.published)
-            case .summary: return .text(item.summary)
-            case .link: return .text(item.link)
-            case .productNames: return .text(item.productNames)
-            case .products: return .list(item.products.count)
-            case .matched: return .list(item.matched.count)
+            case .title: return .text(subject ? notifications[index].subjectTitle : notifications[index].title)
+            case .severity: return .text(words.severity[notifications[index].severity])
+            case .severityLabel: return .text(words.severityLabel[notifications[index].severity])
+            case .severityNumber: return .number(notifications[index].severity)
+            case .critical: return .flag(notifications[index].severity == 1)
+            case .kind:
+                let kind = notifications[index].kind
+                return .text(words.kind[kind] ?? kind.rawValue)
+            case .kindLabel:
+                let kind = notifications[index].kind
+                return .text(words.kindLabel[kind] ?? kind.rawValue)
+            case .articleKey: return .text(notifications[index].articleKey)
+            case .revision: return .number(notifications[index].revision)
+            case .isRevision: return .flag(notifications[index].revision > 1)
+            case .published: return .text(notifications[index].published)
+            case .summary: return .text(notifications[index].summary)
+            case .link: return .text(notifications[index].link)
+            case .productNames: return .text(notifications[index].productNames)
+            case .products: return .list(notifications[index].products.count)
+            case .matched: return .list(notifications[index].matched.count)
             default: return nil
             }
-        case .product(let index, let position), .matched(let index, let position):
-            let product: Product
-            if case .product = frame {
-                product = notifications[index].products[position]
-            } else {
-                product = notifications[index].matched[position]
-                if field == .version { return .text(product.version) }
-            }
-            switch field {
-            case .product: return .text(product.name)
-            case .productID: return .text(product.id)
-            case .affected: return .text(product.affected)
-            case .fixed: return .text(product.fixed)
-            default: return nil
-            }
+        case .product(let index, let position):
+            return productValue(field, notifications[index].products[position])
+        case .matched(let index, let position):
+            if field == .version { return .text(notifications[index].matched[position].version) }
+            return productValue(field, notifications[index].matched[position])
+        }
+    }
+
+    @inline(__always)
+    private func productValue(_ field: Field, _ product: borrowing Product) -> Value? {
+        switch field {
+        case .product: return .text(product.name)
+        case .productID: return .text(product.id)
+        case .affected: return .text(product.affected)
+        case .fixed: return .text(product.fixed)
+        default: return nil
         }
     }
 

@@ -17,7 +17,8 @@
 // The customer's `language` picks the file. A subject is rendered, then made one line
 // (control characters and runs of white space become one space) of at most 250
 // characters; `{{title}}` in a subject is at most 200 characters, cut with "…".
-// `critfix` writes the built-in files with EmailRenderer.builtInTemplate(named:).
+// EmailRenderer.builtInTemplate(named:) returns a built-in file's text, a starting
+// point for an override.
 //
 // SYNTAX (a small subset of Mustache)
 //
