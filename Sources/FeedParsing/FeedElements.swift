@@ -200,7 +200,9 @@ extension FeedParser {
             cvrfStart(localname: localname, attributes: attributes)
             return
         }
-        let element = FeedElement.classify(localname, Namespace.classify(uri))
+        var namespace = Namespace.classify(uri)
+        if namespace == .none, atomWithoutNamespace { namespace = .atom }
+        let element = FeedElement.classify(localname, namespace)
         let parent = stack.last ?? 0
         stack.append(element.rawValue)
         if itemDepth > 0 {
@@ -259,6 +261,10 @@ extension FeedParser {
             result.format = .rss1
         } else if namespace == .atom, equals(localname, "feed") {
             result.format = .atom
+        } else if namespace == .none, equals(localname, "feed") {
+            // Atom written without its namespace: read its elements as Atom's.
+            result.format = .atom
+            atomWithoutNamespace = true
         } else if equals(localname, "cvrfdoc") {
             result.format = .cvrf
             cvrf = CVRFDraft()

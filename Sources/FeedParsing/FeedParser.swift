@@ -114,6 +114,7 @@ public final class FeedParser {
     @exclusivity(unchecked) var collectingFeedTitle = false
 
     // RSS / Atom.
+    @exclusivity(unchecked) var atomWithoutNamespace = false
     @exclusivity(unchecked) var itemDepth = 0
     @exclusivity(unchecked) var item = ItemDraft()
 
@@ -278,9 +279,11 @@ public final class FeedParser {
             }
             offset += count
             if let message = genericError, !failed {
-                fail(line: currentLine, "not well-formed: \(message)")
+                fail(line: currentLine, "not well-formed: \(message)", stopNow: false)
             }
         } while offset < bytes.count && !failed
+        // Errors reported from inside libxml2 stop it here, outside of any libxml2 call.
+        if failed { xmlStopParser(context) }
     }
 
     /// Routes libxml2's thread-local error channels (used for messages raised outside a
@@ -349,23 +352,27 @@ public final class FeedParser {
         let message = error.message.map { PlainText.oneLine(String(cString: $0)) } ?? "error \(error.code)"
         let line = error.line > 0 ? Int(error.line) : currentLine
         if error.level == XML_ERR_FATAL {
+            // No xmlStopParser from inside libxml2's error reporting (it may be in the middle
+            // of an encoding conversion whose buffers halting would free): `push` stops it.
             if message.hasPrefix("Excessive depth in document") {
-                fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements")
+                fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements", stopNow: false)
                 return
             }
-            fail(line: line, "not well-formed: \(message)")
+            fail(line: line, "not well-formed: \(message)", stopNow: false)
         } else {
             warn(line: line, message)
         }
     }
 
-    /// Records the first fatal error and stops libxml2.
-    func fail(line: Int?, _ message: String) {
+    /// Records the first fatal error; from then on SAX events are ignored. `stopNow` halts
+    /// libxml2 at once, which is safe from SAX element callbacks and between libxml2 calls;
+    /// otherwise `push` halts it when `xmlParseChunk` returns.
+    func fail(line: Int?, _ message: String, stopNow: Bool = true) {
         guard !failed else { return }
         failed = true
         collecting = false
         result.error = FeedParseError(line: line, message: message)
-        if let context { xmlStopParser(context) }
+        if stopNow, let context { xmlStopParser(context) }
     }
 
     func warn(line: Int?, _ message: String) {

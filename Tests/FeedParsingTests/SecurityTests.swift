@@ -149,6 +149,21 @@ import Testing
         #expect(error.line == 2)
     }
 
+    /// libxml2 2.9.14 reports a failed encoding conversion from inside its input buffer
+    /// code; halting the parser right there used to crash it. Whatever the outcome, the
+    /// parse must end normally.
+    @Test(arguments: [1, 3, 4096]) func encodingConversionFailureDoesNotCrash(chunkSize: Int) throws {
+        let text = "<?xml version=\"1.0\" encoding=\"utf-32\"?>\n<!--\nComment\n-->\n<rss>\n</rss>"
+        var bytes: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            bytes += [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+        }
+        let (items, result) = parse(bytes, chunkSize: chunkSize)
+        #expect(items.isEmpty)
+        #expect(result.error != nil || result.format == .rss2)
+    }
+
     @Test func undefinedEntityIsAnErrorWithItsLine() throws {
         let xml = """
             <rss version="2.0"><channel>
