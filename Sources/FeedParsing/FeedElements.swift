@@ -410,6 +410,10 @@ extension FeedParser {
                 warn(line: line, "fx:revision '\(value)' is not a positive integer, using 1")
             }
         case .fxSeverity:
+            if let severity = FeedParser.severity(bytes) {
+                item.fxSeverity = severity
+                return
+            }
             let value = PlainText.trimmed(bytes)
             if let severity = Severity.parse(value) {
                 item.fxSeverity = severity
@@ -417,6 +421,10 @@ extension FeedParser {
                 warn(line: line, "fx:severity '\(value)' is not 1..4")
             }
         case .fxKind:
+            if let kind = FeedParser.kind(bytes) {
+                item.fxKind = kind
+                return
+            }
             let value = PlainText.trimmed(bytes)
             if let kind = Kind(parsing: value) {
                 item.fxKind = kind
@@ -427,6 +435,31 @@ extension FeedParser {
             break
         }
     }
+
+    /// Fast paths for the usual `1`…`4` and `critical-fix` (ASCII white space around them);
+    /// anything else goes through `Severity.parse` / `Kind(parsing:)`.
+    static func severity(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var start = 0
+        var end = bytes.count
+        while start < end, PlainText.isSpace(bytes[start]) { start += 1 }
+        while end > start, PlainText.isSpace(bytes[end - 1]) { end -= 1 }
+        guard end - start == 1, bytes[start] >= UInt8(ascii: "1"), bytes[start] <= UInt8(ascii: "4") else { return nil }
+        return Int(bytes[start] - UInt8(ascii: "0"))
+    }
+
+    static func kind(_ bytes: UnsafeBufferPointer<UInt8>) -> Kind? {
+        var start = 0
+        var end = bytes.count
+        while start < end, PlainText.isSpace(bytes[start]) { start += 1 }
+        while end > start, PlainText.isSpace(bytes[end - 1]) { end -= 1 }
+        let word = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        for (kind, name) in kindNames where name.count == word.count {
+            if zip(name, word).allSatisfy({ $0 == PlainText.lower($1) }) { return kind }
+        }
+        return nil
+    }
+
+    private static let kindNames: [(Kind, [UInt8])] = Kind.allCases.map { ($0, Array($0.rawValue.utf8)) }
 
     /// A category (RSS text with `domain`, Atom `term` with `scheme`): always listed; the
     /// `severity`, `kind` and `product` domains also set those fields (SPEC 2.2).
