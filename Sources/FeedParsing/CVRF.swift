@@ -108,7 +108,7 @@ extension FeedParser {
         case .branch:
             cvrf.branches.append((attributes.value("Type") ?? "", PlainText.collapsed(attributes.value("Name") ?? "")))
         case .fullProductName:
-            cvrf.productID = attributes.value("ProductID")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            cvrf.productID = attributes.trimmed("ProductID")
             beginText(code: element.rawValue)
         case .productID where parent == .status:
             element = .statusProductID
@@ -141,7 +141,8 @@ extension FeedParser {
     }
 
     func cvrfField(_ element: CVRFElement) {
-        text.withUnsafeBufferPointer { bytes in
+        let bytes = text
+        do {
             switch element {
             case .documentTitle:
                 cvrf.title = PlainText.collapsed(bytes)

@@ -200,7 +200,9 @@ extension FeedParser {
             cvrfStart(localname: localname, attributes: attributes)
             return
         }
-        let element = FeedElement.classify(localname, Namespace.classify(uri))
+        var namespace = Namespace.classify(uri)
+        if namespace == .none, atomWithoutNamespace { namespace = .atom }
+        let element = FeedElement.classify(localname, namespace)
         let parent = stack.last ?? 0
         stack.append(element.rawValue)
         if itemDepth > 0 {
@@ -212,11 +214,8 @@ extension FeedParser {
             itemDepth = depth
             item = ItemDraft()
             item.line = currentLine ?? 0
-            if result.format == .rss1,
-                let about = attributes.value("about", namespace: "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
-            {
-                let trimmed = about.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !trimmed.isEmpty { item.guid = trimmed }
+            if result.format == .rss1 {
+                item.guid = attributes.trimmed("about", namespace: "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
             }
         case .title where result.title == nil
             && (parent == FeedElement.channel.rawValue || (parent == FeedElement.root.rawValue && result.format == .atom)):
@@ -262,6 +261,10 @@ extension FeedParser {
             result.format = .rss1
         } else if namespace == .atom, equals(localname, "feed") {
             result.format = .atom
+        } else if namespace == .none, equals(localname, "feed") {
+            // Atom written without its namespace: read its elements as Atom's.
+            result.format = .atom
+            atomWithoutNamespace = true
         } else if equals(localname, "cvrfdoc") {
             result.format = .cvrf
             cvrf = CVRFDraft()
@@ -279,9 +282,7 @@ extension FeedParser {
 
     /// The `type` of an Atom text construct; nil for content that is not text (base64 media).
     static func markup(_ attributes: Attributes) -> Markup? {
-        guard let type = attributes.value("type")?.trimmingCharacters(in: .whitespaces).lowercased() else {
-            return .text
-        }
+        guard let type = attributes.trimmed("type")?.lowercased() else { return .text }
         switch type {
         case "", "text", "text/plain": return .text
         case "html", "text/html": return .html
@@ -320,53 +321,42 @@ extension FeedParser {
                 beginText(code: code, markup: markup)
             }
         case .category:
-            item.categoryDomain = attributes.value("domain")
+            item.categoryDomain = attributes.trimmed("domain")
             beginText(code: code)
         case .atomCategory:
-            guard let term = attributes.value("term") else { return }
-            addCategory(PlainText.collapsed(term), domain: attributes.value("scheme"), line: currentLine)
+            guard let term = attributes.bytes("term") else { return }
+            addCategory(PlainText.collapsed(Attributes.decode(term)), domain: attributes.trimmed("scheme"), line: currentLine)
         case .atomLink:
-            guard item.link == nil, let href = attributes.value("href") else { return }
-            let rel = attributes.value("rel")?.trimmingCharacters(in: .whitespaces)
-            if rel == nil || rel == "alternate" || rel == "" {
-                let trimmed = href.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !trimmed.isEmpty { item.link = trimmed }
-            }
+            guard item.link == nil, let href = attributes.trimmed("href") else { return }
+            let rel = attributes.trimmed("rel")
+            if rel == nil || rel == "alternate" { item.link = href }
         case .fxProduct:
-            let id = attributes.value("id").map(PlainText.collapsed) ?? ""
+            let id = attributes.bytes("id").map { PlainText.collapsed(Attributes.decode($0)) } ?? ""
             guard !id.isEmpty else {
                 warn(line: currentLine, "fx:product without an id, ignored")
                 return
             }
             item.products.append(
                 ProductReference(
-                    name: id, affected: FeedParser.nonEmpty(attributes.value("affected")),
-                    fixed: FeedParser.nonEmpty(attributes.value("fixed")), origin: .identifier))
+                    name: id, affected: attributes.trimmed("affected"), fixed: attributes.trimmed("fixed"),
+                    origin: .identifier))
         default:
             break
         }
-    }
-
-    static func nonEmpty(_ value: String?) -> String? {
-        guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
-        return trimmed
     }
 
     func finishField() {
         endText(fieldName: fieldDisplayName)
         if collectingFeedTitle {
             collectingFeedTitle = false
-            let title = text.withUnsafeBufferPointer {
-                fieldMarkup == .html ? PlainText.fromHTML($0) : PlainText.collapsed($0)
-            }
-            result.title = title
+            result.title = fieldMarkup == .html ? PlainText.fromHTML(text) : PlainText.collapsed(text)
             return
         }
         if result.format == .cvrf {
             cvrfField(CVRFElement(rawValue: fieldCode) ?? .other)
             return
         }
-        text.withUnsafeBufferPointer { itemField(FeedElement(rawValue: fieldCode) ?? .other, $0) }
+        itemField(FeedElement(rawValue: fieldCode) ?? .other, text)
     }
 
     private var fieldDisplayName: String {
@@ -420,6 +410,10 @@ extension FeedParser {
                 warn(line: line, "fx:revision '\(value)' is not a positive integer, using 1")
             }
         case .fxSeverity:
+            if let severity = FeedParser.severity(bytes) {
+                item.fxSeverity = severity
+                return
+            }
             let value = PlainText.trimmed(bytes)
             if let severity = Severity.parse(value) {
                 item.fxSeverity = severity
@@ -427,6 +421,10 @@ extension FeedParser {
                 warn(line: line, "fx:severity '\(value)' is not 1..4")
             }
         case .fxKind:
+            if let kind = FeedParser.kind(bytes) {
+                item.fxKind = kind
+                return
+            }
             let value = PlainText.trimmed(bytes)
             if let kind = Kind(parsing: value) {
                 item.fxKind = kind
@@ -438,12 +436,37 @@ extension FeedParser {
         }
     }
 
+    /// Fast paths for the usual `1`…`4` and `critical-fix` (ASCII white space around them);
+    /// anything else goes through `Severity.parse` / `Kind(parsing:)`.
+    static func severity(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var start = 0
+        var end = bytes.count
+        while start < end, PlainText.isSpace(bytes[start]) { start += 1 }
+        while end > start, PlainText.isSpace(bytes[end - 1]) { end -= 1 }
+        guard end - start == 1, bytes[start] >= UInt8(ascii: "1"), bytes[start] <= UInt8(ascii: "4") else { return nil }
+        return Int(bytes[start] - UInt8(ascii: "0"))
+    }
+
+    static func kind(_ bytes: UnsafeBufferPointer<UInt8>) -> Kind? {
+        var start = 0
+        var end = bytes.count
+        while start < end, PlainText.isSpace(bytes[start]) { start += 1 }
+        while end > start, PlainText.isSpace(bytes[end - 1]) { end -= 1 }
+        let word = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        for (kind, name) in kindNames where name.count == word.count {
+            if zip(name, word).allSatisfy({ $0 == PlainText.lower($1) }) { return kind }
+        }
+        return nil
+    }
+
+    private static let kindNames: [(Kind, [UInt8])] = Kind.allCases.map { ($0, Array($0.rawValue.utf8)) }
+
     /// A category (RSS text with `domain`, Atom `term` with `scheme`): always listed; the
     /// `severity`, `kind` and `product` domains also set those fields (SPEC 2.2).
     private func addCategory(_ text: String, domain: String?, line: Int?) {
         guard !text.isEmpty else { return }
         item.categories.append(text)
-        guard let domain = domain?.trimmingCharacters(in: .whitespaces).lowercased() else { return }
+        guard let domain = domain?.lowercased() else { return }
         switch domain {
         case "severity":
             if let severity = Severity.parse(text) {

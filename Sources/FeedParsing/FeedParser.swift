@@ -80,38 +80,46 @@ public final class FeedParser {
     let limits: FeedParserLimits
     let onItem: (FeedItem) -> Void
 
-    var context: xmlParserCtxtPtr?
+    // The stored state below is only ever touched from this parser's own SAX callbacks and
+    // methods, on one thread, and never through overlapping accesses (the text buffer is a
+    // raw pointer, never borrowed while it is written). Dynamic exclusivity checks on every
+    // callback cost about a fifth of the parse time, hence `@exclusivity(unchecked)`.
+
+    @exclusivity(unchecked) var context: xmlParserCtxtPtr?
     /// Input held back until 4 bytes are there, so libxml2 can detect the encoding.
-    var pending: [UInt8] = []
-    var consumed = 0
-    var result = FeedParseResult()
-    var finalResult: FeedParseResult?
-    var failed = false
-    var suppressedWarnings = 0
+    @exclusivity(unchecked) var pending: [UInt8] = []
+    @exclusivity(unchecked) var consumed = 0
+    @exclusivity(unchecked) var result = FeedParseResult()
+    @exclusivity(unchecked) var finalResult: FeedParseResult?
+    @exclusivity(unchecked) var failed = false
+    @exclusivity(unchecked) var suppressedWarnings = 0
     /// A message libxml2 sent to its generic (unstructured) error channel.
-    var genericError: String?
+    @exclusivity(unchecked) var genericError: String?
 
     // Element state.
-    var depth = 0
+    @exclusivity(unchecked) var depth = 0
     /// One code per open element (`FeedElement` or `CVRFElement` raw values).
-    var stack: [UInt8] = []
+    @exclusivity(unchecked) var stack: [UInt8] = []
 
-    // Text collection: only inside a wanted field.
-    var collecting = false
-    var text: [UInt8] = []
-    var textTruncated = false
-    var fieldDepth = 0
-    var fieldCode: UInt8 = 0
-    var fieldLine = 0
-    var fieldMarkup = Markup.text
-    var collectingFeedTitle = false
+    // Text collection: only inside a wanted field, into one reusable buffer.
+    @exclusivity(unchecked) var collecting = false
+    @exclusivity(unchecked) var textBase: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) var textCount = 0
+    @exclusivity(unchecked) var textCapacity = 4096
+    @exclusivity(unchecked) var textTruncated = false
+    @exclusivity(unchecked) var fieldDepth = 0
+    @exclusivity(unchecked) var fieldCode: UInt8 = 0
+    @exclusivity(unchecked) var fieldLine = 0
+    @exclusivity(unchecked) var fieldMarkup = Markup.text
+    @exclusivity(unchecked) var collectingFeedTitle = false
 
     // RSS / Atom.
-    var itemDepth = 0
-    var item = ItemDraft()
+    @exclusivity(unchecked) var atomWithoutNamespace = false
+    @exclusivity(unchecked) var itemDepth = 0
+    @exclusivity(unchecked) var item = ItemDraft()
 
     // CVRF.
-    var cvrf = CVRFDraft()
+    @exclusivity(unchecked) var cvrf = CVRFDraft()
 
     static let maxWarnings = 1000
 
@@ -119,12 +127,16 @@ public final class FeedParser {
         self.limits = limits
         self.onItem = onItem
         stack.reserveCapacity(64)
-        text.reserveCapacity(4096)
+        textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
     }
 
     deinit {
         freeContext()
+        textBase.deallocate()
     }
+
+    /// The text collected for the current field.
+    var text: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: textBase, count: textCount) }
 
     /// Parses the next piece of the document. May be called many times; after a fatal error
     /// (or ``finish()``) further chunks are ignored.
@@ -178,7 +190,6 @@ public final class FeedParser {
         }
         freeContext()
         pending = []
-        text = []
         finalResult = result
         return result
     }
@@ -268,9 +279,11 @@ public final class FeedParser {
             }
             offset += count
             if let message = genericError, !failed {
-                fail(line: currentLine, "not well-formed: \(message)")
+                fail(line: currentLine, "not well-formed: \(message)", stopNow: false)
             }
         } while offset < bytes.count && !failed
+        // Errors reported from inside libxml2 stop it here, outside of any libxml2 call.
+        if failed { xmlStopParser(context) }
     }
 
     /// Routes libxml2's thread-local error channels (used for messages raised outside a
@@ -299,7 +312,7 @@ public final class FeedParser {
 
     private static let structuredError: xmlStructuredErrorFunc = { userData, error in
         guard let userData, let error else { return }
-        Unmanaged<FeedParser>.fromOpaque(userData).takeUnretainedValue().libxmlError(error.pointee)
+        Unmanaged<FeedParser>.fromOpaque(userData)._withUnsafeGuaranteedRef { $0.libxmlError(error.pointee) }
     }
 
     /// libxml2's generic channel is variadic (`void (*)(void *, const char *, ...)`), which Swift
@@ -336,31 +349,30 @@ public final class FeedParser {
 
     private func libxmlError(_ error: xmlError) {
         guard !failed else { return }
-        var message = error.message.map { PlainText.oneLine(String(cString: $0)) } ?? "error \(error.code)"
+        let message = error.message.map { PlainText.oneLine(String(cString: $0)) } ?? "error \(error.code)"
         let line = error.line > 0 ? Int(error.line) : currentLine
         if error.level == XML_ERR_FATAL {
+            // No xmlStopParser from inside libxml2's error reporting (it may be in the middle
+            // of an encoding conversion whose buffers halting would free): `push` stops it.
             if message.hasPrefix("Excessive depth in document") {
-                fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements")
+                fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements", stopNow: false)
                 return
             }
-            if message.hasPrefix("Document is empty") {
-                message = "empty document"
-                fail(line: line, message)
-                return
-            }
-            fail(line: line, "not well-formed: \(message)")
+            fail(line: line, "not well-formed: \(message)", stopNow: false)
         } else {
             warn(line: line, message)
         }
     }
 
-    /// Records the first fatal error and stops libxml2.
-    func fail(line: Int?, _ message: String) {
+    /// Records the first fatal error; from then on SAX events are ignored. `stopNow` halts
+    /// libxml2 at once, which is safe from SAX element callbacks and between libxml2 calls;
+    /// otherwise `push` halts it when `xmlParseChunk` returns.
+    func fail(line: Int?, _ message: String, stopNow: Bool = true) {
         guard !failed else { return }
         failed = true
         collecting = false
         result.error = FeedParseError(line: line, message: message)
-        if let context { xmlStopParser(context) }
+        if stopNow, let context { xmlStopParser(context) }
     }
 
     func warn(line: Int?, _ message: String) {
@@ -379,19 +391,21 @@ public final class FeedParser {
         handler.initialized = XML_SAX2_MAGIC
         handler.startElementNs = { context, localname, prefix, uri, _, _, attributeCount, _, attributes in
             guard let context, let localname else { return }
-            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
-            parser.startElement(
-                localname: localname, prefix: prefix, uri: uri,
-                attributes: Attributes(base: attributes, count: Int(attributeCount)))
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                $0.startElement(
+                    localname: localname, prefix: prefix, uri: uri,
+                    attributes: Attributes(base: attributes, count: Int(attributeCount)))
+            }
         }
         handler.endElementNs = { context, _, _, _ in
             guard let context else { return }
-            Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue().endElement()
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef { $0.endElement() }
         }
         let characters: charactersSAXFunc = { context, bytes, count in
             guard let context, let bytes, count > 0 else { return }
-            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
-            if parser.collecting { parser.appendText(bytes, Int(count)) }
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                if $0.collecting { $0.appendText(bytes, Int(count)) }
+            }
         }
         handler.characters = characters
         handler.ignorableWhitespace = characters
@@ -427,18 +441,31 @@ public final class FeedParser {
 
     @inline(__always)
     func appendText(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
-        let room = limits.maxTextBytes - text.count
-        if count <= room {
-            text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
-        } else {
-            if room > 0 { text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: room)) }
+        var count = count
+        let room = limits.maxTextBytes - textCount
+        if count > room {
+            count = max(room, 0)
             textTruncated = true
         }
+        let needed = textCount + count
+        if needed > textCapacity { growText(to: needed) }
+        (textBase + textCount).update(from: bytes, count: count)
+        textCount = needed
+    }
+
+    private func growText(to needed: Int) {
+        var capacity = textCapacity
+        while capacity < needed { capacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: textBase, count: textCount)
+        textBase.deallocate()
+        textBase = grown
+        textCapacity = capacity
     }
 
     func beginText(code: UInt8, markup: Markup = .text) {
         collecting = true
-        text.removeAll(keepingCapacity: true)
+        textCount = 0
         textTruncated = false
         fieldDepth = depth
         fieldCode = code
@@ -451,6 +478,7 @@ public final class FeedParser {
     func endText(fieldName: @autoclosure () -> String) {
         collecting = false
         if textTruncated {
+            let text = self.text
             var end = text.count
             // Back off to the start of the last (possibly incomplete) sequence…
             var start = end
@@ -461,7 +489,7 @@ public final class FeedParser {
                 // …and drop it when it is incomplete.
                 if end - (start - 1) < length { end = start - 1 }
             }
-            text.removeSubrange(end...)
+            textCount = end
             warn(line: fieldLine, "\(fieldName()) text longer than \(limits.maxTextBytes) bytes, truncated")
         }
     }
@@ -482,6 +510,22 @@ struct Attributes {
     /// namespace), with `&#38;` (how SAX2 passes `&` when entities are not substituted)
     /// decoded.
     func value(_ name: StaticString, namespace: StaticString? = nil) -> String? {
+        bytes(name, namespace: namespace).map(Attributes.decode)
+    }
+
+    /// The value without surrounding white space; nil when absent or blank.
+    func trimmed(_ name: StaticString, namespace: StaticString? = nil) -> String? {
+        guard let bytes = bytes(name, namespace: namespace) else { return nil }
+        var start = 0
+        var end = bytes.count
+        while start < end, PlainText.isSpace(bytes[start]) { start += 1 }
+        while end > start, PlainText.isSpace(bytes[end - 1]) { end -= 1 }
+        guard start < end else { return nil }
+        return Attributes.decode(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+    }
+
+    /// The raw value (with `&#38;` still in it).
+    func bytes(_ name: StaticString, namespace: StaticString? = nil) -> UnsafeBufferPointer<UInt8>? {
         guard let base else { return nil }
         for index in 0..<count {
             let entry = base + index * 5
@@ -491,8 +535,8 @@ struct Attributes {
             } else if entry[2] != nil {
                 continue
             }
-            guard let start = entry[3], let end = entry[4] else { return "" }
-            return Attributes.decode(UnsafeBufferPointer(start: start, count: end - start))
+            guard let start = entry[3], let end = entry[4] else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return UnsafeBufferPointer(start: start, count: end - start)
         }
         return nil
     }

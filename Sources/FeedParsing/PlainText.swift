@@ -5,12 +5,11 @@ enum PlainText {
     /// Plain text with white space runs folded into one space and trimmed.
     /// At most `maxCharacters` characters when given.
     static func collapsed(_ bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
-        var out = Output(scalarLimit: maxCharacters.map { $0 * 2 + 16 } ?? Int.max)
-        for c in bytes {
-            if isSpace(c) { out.space() } else { out.append(c) }
-            if out.isFull { break }
+        withOutput(capacity: bytes.count, maxCharacters: maxCharacters) { out in
+            for c in bytes {
+                if isSpace(c) { out.pendingSpace = true } else { out.append(c) }
+            }
         }
-        return out.string(maxCharacters: maxCharacters)
     }
 
     static func collapsed(_ text: String) -> String {
@@ -30,19 +29,60 @@ enum PlainText {
     /// Text of an HTML fragment: markup stripped, entities decoded, white space collapsed;
     /// at most `maxCharacters` characters when given.
     static func fromHTML(_ b: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
-        // Characters are never more than Unicode scalars: stop reading once enough scalars
-        // (with a margin for combining marks) are out.
-        var out = Output(scalarLimit: maxCharacters.map { $0 * 2 + 16 } ?? Int.max)
+        withOutput(capacity: b.count, maxCharacters: maxCharacters) { out in html(b, into: &out) }
+    }
+
+    /// Runs `body` with an output buffer for `capacity` input bytes, then makes the String.
+    ///
+    /// The output is never longer than the input: a decoded entity is shorter than its
+    /// reference, and an emitted space stands for at least one input byte (white space, a
+    /// tag, an entity). `Output.append` still refuses to write past the buffer.
+    private static func withOutput(capacity: Int, maxCharacters: Int?, _ body: (inout Output) -> Void) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity + 8) { buffer in
+            // A character is at most 4 bytes in UTF-8 (ignoring combining sequences): stop
+            // once enough bytes for `maxCharacters` characters, with a margin, are out.
+            let limit = maxCharacters.map { min($0 * 8 + 64, buffer.count) } ?? buffer.count
+            var out = Output(base: buffer.baseAddress!, limit: limit)
+            body(&out)
+            return out.string(maxCharacters: maxCharacters)
+        }
+    }
+
+    private static func html(_ b: UnsafeBufferPointer<UInt8>, into out: inout Output) {
         let n = b.count
         var i = 0
         while i < n, !out.isFull {
             let c = b[i]
-            if isSpace(c) {
-                out.space()
+            if isPlain(c) {
+                // The common case: a run of ordinary text and single spaces, copied as is.
+                out.append(c)
+                i += 1
+                let base = out.base
+                var count = out.count
+                // Each input byte of the run gives at most one output byte; b[i + 1] stays in bounds.
+                let stop = min(n - 1, i + (out.limit - count) - 2)
+                while i < stop {
+                    let d = b[i]
+                    if isPlain(d) {
+                        base[count] = d
+                        count += 1
+                        i += 1
+                    } else if d == 0x20, isPlain(b[i + 1]) {
+                        base[count] = 0x20
+                        base[count + 1] = b[i + 1]
+                        count += 2
+                        i += 2
+                    } else {
+                        break
+                    }
+                }
+                out.count = count
+            } else if isSpace(c) {
+                out.pendingSpace = true
                 i += 1
             } else if c == UInt8(ascii: "<"), i + 1 < n, let next = tagEnd(b, from: i) {
                 let (end, blockish, rawTextEnd) = next
-                if blockish { out.space() }
+                if blockish { out.pendingSpace = true }
                 i = end
                 if let closing = rawTextEnd {
                     // <script>…</script>, <style>…</style>: drop the content.
@@ -50,7 +90,7 @@ enum PlainText {
                 }
             } else if c == UInt8(ascii: "&"), let (scalar, end) = entity(b, from: i) {
                 if scalar == 0xA0 || scalar == 0x20 || scalar == 0x09 || scalar == 0x0A || scalar == 0x0D {
-                    out.space()
+                    out.pendingSpace = true
                 } else {
                     out.append(scalar: scalar)
                 }
@@ -60,33 +100,37 @@ enum PlainText {
                 i += 1
             }
         }
-        return out.string(maxCharacters: maxCharacters)
     }
 
     // MARK: - Output
 
     struct Output {
-        var bytes: [UInt8] = []
+        let base: UnsafeMutablePointer<UInt8>
+        /// Bytes that may be written (at most the buffer's size).
+        let limit: Int
+        var count = 0
         var pendingSpace = false
-        var scalars = 0
-        let scalarLimit: Int
 
-        init(scalarLimit: Int) { self.scalarLimit = scalarLimit }
+        init(base: UnsafeMutablePointer<UInt8>, limit: Int) {
+            self.base = base
+            self.limit = limit
+        }
 
-        var isFull: Bool { scalars >= scalarLimit }
+        /// True when no more than a few bytes are left: the caller stops reading input.
+        var isFull: Bool { count + 5 > limit }
 
-        mutating func space() { pendingSpace = true }
-
+        /// Appends `c`, preceded by one space when white space was seen since the last byte.
         @inline(__always) mutating func append(_ c: UInt8) {
+            guard count + 2 <= limit else { return }
             if pendingSpace {
-                if !bytes.isEmpty {
-                    bytes.append(0x20)
-                    scalars += 1
+                if count > 0 {
+                    base[count] = 0x20
+                    count += 1
                 }
                 pendingSpace = false
             }
-            bytes.append(c)
-            if c & 0xC0 != 0x80 { scalars += 1 }
+            base[count] = c
+            count += 1
         }
 
         mutating func append(scalar: UInt32) {
@@ -95,8 +139,9 @@ enum PlainText {
         }
 
         func string(maxCharacters: Int?) -> String {
-            let text = String(decoding: bytes, as: UTF8.self)
-            guard let maxCharacters, scalars > maxCharacters else { return text }
+            let text = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+            // Fewer bytes than the maximum: certainly fewer characters.
+            guard let maxCharacters, count > maxCharacters, text.count > maxCharacters else { return text }
             var cut = String(text.prefix(maxCharacters))
             while cut.last == " " { cut.removeLast() }
             return cut
@@ -176,18 +221,34 @@ enum PlainText {
         return n
     }
 
-    private static let blockNames: Set<[UInt8]> = Set(
-        [
-            "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption",
-            "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-            "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "img",
-        ].map { Array($0.utf8) })
-
-    /// Block-level elements (and `br`, `img`) separate words; inline ones do not.
+    /// Block-level elements (and `br`, `img`) separate words; inline ones (`b`, `a`, `span` …)
+    /// do not. Case-insensitive, without allocating.
     static func isBlock(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard name.count <= 10 else { return false }
-        return blockNames.contains(name.map(lower))
+        switch name.count {
+        case 1:
+            return lower(name[0]) == UInt8(ascii: "p")
+        case 2:
+            let a = lower(name[0])
+            let b = lower(name[1])
+            switch a {
+            case UInt8(ascii: "b"): return b == UInt8(ascii: "r")
+            case UInt8(ascii: "d"): return b == UInt8(ascii: "d") || b == UInt8(ascii: "l") || b == UInt8(ascii: "t")
+            case UInt8(ascii: "h"): return b == UInt8(ascii: "r") || (b >= UInt8(ascii: "1") && b <= UInt8(ascii: "6"))
+            case UInt8(ascii: "l"): return b == UInt8(ascii: "i")
+            case UInt8(ascii: "o"), UInt8(ascii: "u"): return b == UInt8(ascii: "l")
+            case UInt8(ascii: "t"): return b == UInt8(ascii: "d") || b == UInt8(ascii: "r") || b == UInt8(ascii: "h")
+            default: return false
+            }
+        default:
+            for word in blockWords where equalsLower(name, word) { return true }
+            return false
+        }
     }
+
+    private static let blockWords: [StaticString] = [
+        "div", "img", "pre", "nav", "form", "main", "table", "tbody", "thead", "tfoot", "aside", "figure", "footer",
+        "header", "article", "section", "address", "fieldset", "blockquote", "figcaption",
+    ]
 
     // MARK: - Entities
 
@@ -315,6 +376,10 @@ enum PlainText {
         c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C
     }
     @inline(__always) static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) &- 97 < 26 }
+    /// Neither white space, a control character, `&` nor `<`.
+    @inline(__always) static func isPlain(_ c: UInt8) -> Bool {
+        c > 0x3C || (c > 0x20 && c != UInt8(ascii: "&") && c != UInt8(ascii: "<"))
+    }
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { isAlpha(c) ? c | 0x20 : c }
 
     static func equalsLower(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {

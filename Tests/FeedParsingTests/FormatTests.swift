@@ -256,4 +256,14 @@ import Testing
         #expect(item.categories == ["3", "regulatory", "Payroll PL 2025.08", "Płace"])
         #expect(item.published == utc("2026-11-24T00:00:00Z"))
     }
+
+    @Test func atomWithoutItsNamespace() throws {
+        let xml = "<feed><title>Bare</title><entry><id>urn:1</id><title>One</title><link href=\"https://e.com/1\"/></entry></feed>"
+        let (items, result) = parse(xml)
+        #expect(result.error == nil)
+        #expect(result.format == .atom)
+        #expect(result.title == "Bare")
+        #expect(items.map(\.id) == ["urn:1"])
+        #expect(items.map(\.link) == ["https://e.com/1"])
+    }
 }
