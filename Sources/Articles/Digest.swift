@@ -10,7 +10,19 @@ public enum Digest {
         bytes.withUnsafeMutableBufferPointer { input in
             _ = SHA256(input.baseAddress, input.count, &digest)
         }
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return hex(digest)
+    }
+
+    /// Lower-case hex of `bytes` (hot: one per delivery id, so no String(format:)).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            for (index, byte) in bytes.enumerated() {
+                buffer[index * 2] = digits[Int(byte >> 4)]
+                buffer[index * 2 + 1] = digits[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
+        }
     }
 
     /// HMAC-SHA256 of `message` under `key`.

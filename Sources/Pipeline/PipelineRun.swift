@@ -61,6 +61,7 @@ public final class PipelineRun {
         }
         if options.noFetch { feeds = [] }
 
+        var phases = PhaseTimer()
         // Fetch and parse.
         let loader = FeedLoader(catalog: configuration.catalog)
         var loaded: [LoadedFeed] = []
@@ -69,6 +70,7 @@ public final class PipelineRun {
             loaded.append(loader.load(feed))
         }
         console.endProgress()
+        phases.end("read")
         var failedFeeds: [String] = []
         for feed in loaded {
             guard let failure = feed.failure else { continue }
@@ -89,10 +91,13 @@ public final class PipelineRun {
         let planner = Planner(matcher: matcher, store: store, messageDomain: messageDomain(configuration.email.from.address))
         let plan = try planner.plan(loaded, caughtUp: options.catchUp)
         for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
+        phases.end("match")
 
         if options.dryRun {
             printDryRun(plan, store: store, now: started)
-            if options.summary { console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started)) }
+            if options.summary {
+                console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started, phases: phases))
+            }
             return failedFeeds.isEmpty ? ExitStatus.success : ExitStatus.failures
         }
 
@@ -103,13 +108,15 @@ public final class PipelineRun {
                 feed.feed.name,
                 FetchRecord(url: feed.feed.url, at: started, httpStatus: feed.httpStatus, etag: feed.etag, lastModified: feed.lastModified))
         }
+        phases.end("record")
 
         var dispatch: DispatchReport?
         if !options.catchUp {
             dispatch = try deliver(store: store, now: Date())
+            phases.end("deliver")
         }
         if options.summary {
-            console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started))
+            console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started, phases: phases))
         }
         if let dispatch {
             for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
@@ -197,7 +204,7 @@ public final class PipelineRun {
         console.out(text)
     }
 
-    private func summaryText(plan: RunPlan, loaded: [LoadedFeed], failedFeeds: [String], dispatch: DispatchReport?, started: Date) -> String {
+    private func summaryText(plan: RunPlan, loaded: [LoadedFeed], failedFeeds: [String], dispatch: DispatchReport?, started: Date, phases: PhaseTimer) -> String {
         let elapsed = Date().timeIntervalSince(started)
         var lines: [String] = []
         let verb = options.catchUp ? "catch-up" : options.dryRun ? "run --dry-run" : "run"
@@ -211,6 +218,7 @@ public final class PipelineRun {
         } else if options.dryRun {
             lines.append("deliveries: \(plan.batch.deliveries.count) would be made")
         }
+        lines.append("time: " + phases.description)
         if !failedFeeds.isEmpty {
             lines.append("failed feeds:")
             lines += failedFeeds.map { "  \($0)" }
@@ -220,5 +228,21 @@ public final class PipelineRun {
             lines += dispatch.failureLines.map { "  \($0)" }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Wall time per phase of a run, for the summary.
+struct PhaseTimer {
+    private var last = Date()
+    private var phases: [(String, Double)] = []
+
+    mutating func end(_ phase: String) {
+        let now = Date()
+        phases.append((phase, now.timeIntervalSince(last)))
+        last = now
+    }
+
+    var description: String {
+        phases.map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }.joined(separator: ", ")
     }
 }

@@ -65,17 +65,29 @@ public struct Planner {
     /// One email per notification and contact (or one digest per contact), one POST per webhook.
     func planDeliveries(_ batch: inout OutboxBatch) {
         let customers = Dictionary(matcher.customers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let order = batch.notifications.indices.sorted { lhs, rhs in
-            let a = batch.notifications[lhs]
-            let b = batch.notifications[rhs]
-            if a.article.severity == b.article.severity, a.plan == b.plan, a.article.published == b.article.published,
-                a.customer == b.customer
-            {
-                return a.article.key < b.article.key
+        // Sort keys extracted once: sorting indices into the notifications themselves
+        // would copy a large struct per comparison.
+        struct SortKey {
+            var severity: Int
+            var plan: Plan
+            var published: Double?
+            var customer: String
+            var key: String
+        }
+        let keys = batch.notifications.map {
+            SortKey(
+                severity: $0.article.severity, plan: $0.plan, published: $0.article.published?.timeIntervalSince1970,
+                customer: $0.customer, key: $0.article.key)
+        }
+        let order = keys.indices.sorted { lhs, rhs in
+            let a = keys[lhs]
+            let b = keys[rhs]
+            if a.severity == b.severity, a.plan == b.plan, a.published == b.published, a.customer == b.customer {
+                return a.key < b.key
             }
             return DispatchOrder.precedes(
-                severity: a.article.severity, plan: a.plan, published: a.article.published?.timeIntervalSince1970,
-                customer: a.customer, b.article.severity, b.plan, b.article.published?.timeIntervalSince1970, b.customer)
+                severity: a.severity, plan: a.plan, published: a.published, customer: a.customer, b.severity, b.plan,
+                b.published, b.customer)
         }
         var digests: [String: [Int]] = [:]
         var digestOrder: [String] = []

@@ -23,7 +23,13 @@ public final class SQLiteStateStore: StateStore {
             }
         }
         db = try SQLiteConnection(path: path)
-        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+        // A large page cache and memory-mapped reads: a first run of a big installation
+        // touches hundreds of MB of outbox, and pread per page dominated it.
+        try db.execute(
+            """
+            PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
+            PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;
+            """)
         try Migrations.apply(to: db)
     }
 

@@ -130,6 +130,10 @@ extension Critfix {
     }
 }
 
+// A reader that goes away (`critfix run | head`) must give EPIPE, a failure the
+// dispatcher records, not a silent death by signal.
+signal(SIGPIPE, SIG_IGN)
+
 // Usage errors exit 2 (SPEC 7.3), not argument-parser's 64.
 do {
     var command = try Critfix.parseAsRoot()
