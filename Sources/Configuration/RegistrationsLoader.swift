@@ -49,6 +49,9 @@ struct RegistrationsReader {
     let environment: [String: String]
     /// Product references already resolved (the same few texts repeat in every customer).
     var resolvedProducts: [String: String] = [:]
+    /// Versions already parsed, by their text (a file names the same releases again and again).
+    var parsedVersions: [String: Version] = [:]
+    static let kindsByName = Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0.rawValue, $0) })
 
     static let topKeys = ["customers"]
     static let customerKeys = [
@@ -237,7 +240,7 @@ struct RegistrationsReader {
                 valid = false
                 continue
             }
-            if let kind = Kind(parsing: text) {
+            if let kind = Self.kindsByName[text] ?? Kind(parsing: text) {
                 kinds.insert(kind)
             } else {
                 checker.error(at: item, "\(path)[\(index)]", Self.notAKind(text))
@@ -263,7 +266,7 @@ struct RegistrationsReader {
         var seen: [String: Int] = [:]
         var valid = true
         for (index, item) in items.enumerated() {
-            let itemPath = "\(path)[\(index)]"
+            func itemPath() -> String { "\(path)[\(index)]" }
             var referenceNode: Node?
             var versionNode: Node?
             switch item {
@@ -271,7 +274,7 @@ struct RegistrationsReader {
                 referenceNode = item  // `- erp-m3`: the product alone, every version
             case .mapping(let mapping):
                 for (keyNode, value) in mapping {
-                    guard let key = checker.key(keyNode, itemPath) else {
+                    guard let key = checker.key(keyNode, itemPath()) else {
                         valid = false
                         continue
                     }
@@ -279,23 +282,23 @@ struct RegistrationsReader {
                     case "product": referenceNode = value
                     case "version": versionNode = value
                     default:
-                        checker.unknownKey(keyNode, key, allowed: Self.productKeys, "\(itemPath).\(key)")
+                        checker.unknownKey(keyNode, key, allowed: Self.productKeys, "\(itemPath()).\(key)")
                         valid = false
                     }
                 }
             default:
                 checker.error(
-                    at: item, itemPath, "expected a mapping with product and version, found \(item.shape)")
+                    at: item, itemPath(), "expected a mapping with product and version, found \(item.shape)")
                 valid = false
                 continue
             }
             guard let referenceNode else {
-                checker.missing("product", in: item, itemPath)
+                checker.missing("product", in: item, itemPath())
                 valid = false
                 continue
             }
-            let referencePath = item.text == nil ? "\(itemPath).product" : itemPath
-            guard let reference = checker.requiredScalar(referenceNode, referencePath, what: "a product id or alias")
+            func referencePath() -> String { item.text == nil ? "\(itemPath()).product" : itemPath() }
+            guard let reference = checker.requiredScalar(referenceNode, referencePath(), what: "a product id or alias")
             else {
                 valid = false
                 continue
@@ -303,11 +306,15 @@ struct RegistrationsReader {
             var version: Version?
             var versionValid = true
             if let versionNode, !versionNode.isNull {
-                if let text = checker.scalar(versionNode, "\(itemPath).version") {
-                    version = Version(text)
+                if let text = checker.scalar(versionNode, "\(itemPath()).version") {
+                    version = parsedVersions[text]
+                    if version == nil, let parsed = Version(text) {
+                        version = parsed
+                        parsedVersions[text] = parsed
+                    }
                     if version == nil {
                         checker.error(
-                            at: versionNode, "\(itemPath).version",
+                            at: versionNode, "\(itemPath()).version",
                             "'\(Text.shown(text))' is not a version (dot-separated numbers such as 10.7.2)")
                     }
                 }
@@ -315,14 +322,14 @@ struct RegistrationsReader {
             }
             guard let id = productID(reference) else {
                 checker.error(
-                    at: referenceNode, referencePath, "'\(Text.shown(reference))' is not a product in the catalog")
+                    at: referenceNode, referencePath(), "'\(Text.shown(reference))' is not a product in the catalog")
                 valid = false
                 continue
             }
             if let line = seen[id] {
                 let named = Catalog.fold(reference) == Catalog.fold(id) ? "'\(id)'" : "'\(Text.shown(reference))' (\(id))"
                 checker.error(
-                    at: referenceNode, referencePath,
+                    at: referenceNode, referencePath(),
                     "product \(named) is registered twice for this customer (first at line \(line))")
                 valid = false
                 continue
@@ -346,8 +353,8 @@ struct RegistrationsReader {
         var seen: [String: Int] = [:]
         var valid = true
         for (index, item) in items.enumerated() {
-            let itemPath = "\(path)[\(index)]"
-            guard let mapping = checker.mapping(item, itemPath) else {
+            func itemPath() -> String { "\(path)[\(index)]" }
+            guard let mapping = checker.mapping(item, itemPath()) else {
                 valid = false
                 continue
             }
@@ -355,26 +362,26 @@ struct RegistrationsReader {
             var name: String?
             var sawEmail = false
             for (keyNode, value) in mapping {
-                guard let key = checker.key(keyNode, itemPath) else {
+                guard let key = checker.key(keyNode, itemPath()) else {
                     valid = false
                     continue
                 }
                 switch key {
                 case "email":
                     sawEmail = true
-                    guard let text = checker.requiredScalar(value, "\(itemPath).email", what: "an email address") else {
+                    guard let text = checker.requiredScalar(value, "\(itemPath()).email", what: "an email address") else {
                         valid = false
                         continue
                     }
                     guard Text.isEmailAddress(text) else {
-                        checker.error(at: value, "\(itemPath).email", "'\(Text.shown(text))' is not an email address")
+                        checker.error(at: value, "\(itemPath()).email", "'\(Text.shown(text))' is not an email address")
                         valid = false
                         continue
                     }
                     let folded = text.lowercased()
                     if let line = seen[folded] {
                         checker.error(
-                            at: value, "\(itemPath).email",
+                            at: value, "\(itemPath()).email",
                             "'\(text)' is listed twice for this customer (first at line \(line))")
                         valid = false
                         continue
@@ -382,15 +389,15 @@ struct RegistrationsReader {
                     seen[folded] = value.mark?.line ?? 1
                     email = text
                 case "name":
-                    name = checker.scalar(value, "\(itemPath).name")
+                    name = checker.scalar(value, "\(itemPath()).name")
                     if value.text == nil, !value.isNull { valid = false }
                 default:
-                    checker.unknownKey(keyNode, key, allowed: Self.contactKeys, "\(itemPath).\(key)")
+                    checker.unknownKey(keyNode, key, allowed: Self.contactKeys, "\(itemPath()).\(key)")
                     valid = false
                 }
             }
             if !sawEmail {
-                checker.missing("email", in: item, itemPath)
+                checker.missing("email", in: item, itemPath())
                 valid = false
             }
             if let email { contacts.append(Contact(email: email, name: name)) }
@@ -406,8 +413,8 @@ struct RegistrationsReader {
         var seen: [String: Int] = [:]
         var valid = true
         for (index, item) in items.enumerated() {
-            let itemPath = "\(path)[\(index)]"
-            guard let mapping = checker.mapping(item, itemPath) else {
+            func itemPath() -> String { "\(path)[\(index)]" }
+            guard let mapping = checker.mapping(item, itemPath()) else {
                 valid = false
                 continue
             }
@@ -415,7 +422,7 @@ struct RegistrationsReader {
             var secretNode: Node?
             var environmentNode: Node?
             for (keyNode, value) in mapping {
-                guard let key = checker.key(keyNode, itemPath) else {
+                guard let key = checker.key(keyNode, itemPath()) else {
                     valid = false
                     continue
                 }
@@ -424,16 +431,16 @@ struct RegistrationsReader {
                 case "secret": secretNode = value
                 case "secret_env": environmentNode = value
                 default:
-                    checker.unknownKey(keyNode, key, allowed: Self.webhookKeys, "\(itemPath).\(key)")
+                    checker.unknownKey(keyNode, key, allowed: Self.webhookKeys, "\(itemPath()).\(key)")
                     valid = false
                 }
             }
             var endpoint = WebhookEndpoint(url: "")
             if let urlNode {
-                if let url = webhookURL(urlNode, "\(itemPath).url") {
+                if let url = webhookURL(urlNode, "\(itemPath()).url") {
                     if let line = seen[url] {
                         checker.error(
-                            at: urlNode, "\(itemPath).url",
+                            at: urlNode, "\(itemPath()).url",
                             "'\(Text.shown(url))' is listed twice for this customer (first at line \(line))")
                         valid = false
                     } else {
@@ -444,17 +451,17 @@ struct RegistrationsReader {
                     valid = false
                 }
             } else {
-                checker.missing("url", in: item, itemPath)
+                checker.missing("url", in: item, itemPath())
                 valid = false
             }
             switch (secretNode, environmentNode) {
             case (let secret?, let variable?):
                 let later = (variable.mark?.line ?? 0, variable.mark?.column ?? 0) > (secret.mark?.line ?? 0, secret.mark?.column ?? 0) ? variable : secret
-                checker.error(at: later, itemPath, "give either secret or secret_env, not both")
+                checker.error(at: later, itemPath(), "give either secret or secret_env, not both")
                 valid = false
             case (let secret?, nil):
                 // The secret itself is never shown in a diagnostic.
-                guard let text = checker.requiredScalar(secret, "\(itemPath).secret", what: "a secret (whsec_…)") else {
+                guard let text = checker.requiredScalar(secret, "\(itemPath()).secret", what: "a secret (whsec_…)") else {
                     valid = false
                     break
                 }
@@ -462,12 +469,12 @@ struct RegistrationsReader {
                     endpoint.secret = text
                 } else {
                     checker.error(
-                        at: secret, "\(itemPath).secret",
+                        at: secret, "\(itemPath()).secret",
                         "the secret is not a Standard Webhooks secret (expected whsec_ followed by base64)")
                     valid = false
                 }
             case (nil, let variable?):
-                guard let (name, value) = checker.environmentVariable(variable, "\(itemPath).secret_env", in: environment)
+                guard let (name, value) = checker.environmentVariable(variable, "\(itemPath()).secret_env", in: environment)
                 else {
                     valid = false
                     break
@@ -476,7 +483,7 @@ struct RegistrationsReader {
                     endpoint.secret = value
                 } else {
                     checker.error(
-                        at: variable, "\(itemPath).secret_env",
+                        at: variable, "\(itemPath()).secret_env",
                         "environment variable \(name) does not hold a Standard Webhooks secret (expected whsec_ followed by base64)"
                     )
                     valid = false

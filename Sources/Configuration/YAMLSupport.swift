@@ -62,7 +62,9 @@ enum YAMLFile {
             return nil
         }
         do {
-            guard let root = try Yams.compose(yaml: text) else {
+            // The basic resolver: values are taken as written, so no tag is ever resolved by
+            // pattern (the default resolver runs regular expressions on every key).
+            guard let root = try Yams.compose(yaml: text, .basic) else {
                 checker.error(line: 1, column: 1, "", "the file is empty")
                 return nil
             }
@@ -171,8 +173,11 @@ extension Node {
     /// A plain `~`, `null` or empty value.
     var isNull: Bool {
         guard case .scalar(let scalar) = self, scalar.style == .plain || scalar.style == .any else { return false }
+        let utf8 = scalar.string.utf8
+        guard let first = utf8.first else { return true }
+        guard utf8.count <= 4, first == UInt8(ascii: "~") || first | 0x20 == UInt8(ascii: "n") else { return false }
         switch scalar.string {
-        case "", "~", "null", "Null", "NULL": return true
+        case "~", "null", "Null", "NULL": return true
         default: return false
         }
     }
@@ -211,6 +216,9 @@ extension Checker {
             return nil
         }
         guard let text = scalar(node, path()) else { return nil }
+        if let first = text.utf8.first, first > 0x20, first < 0x80 {
+            return text  // the common case, without walking characters
+        }
         if text.allSatisfy(\.isWhitespace) {
             error(at: node, path(), "is empty (expected \(what))")
             return nil
