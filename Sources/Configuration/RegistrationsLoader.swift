@@ -197,14 +197,18 @@ struct RegistrationsReader {
                     valid = false
                 }
             case "contacts":
-                if case .sequence(let sequence) = value { channels += sequence.count }
+                // A value that is not a list is reported as such; it still counts as an attempt
+                // at a channel, so no second "no contact and no webhook" follows.
+                if case .sequence(let sequence) = value { channels += sequence.count } else if !value.isNull { channels += 1 }
                 if let contacts = readContacts(value, "\(path).contacts") {
                     customer.contacts = contacts
                 } else {
                     valid = false
                 }
             case "webhooks":
-                if case .sequence(let sequence) = value { channels += sequence.count }
+                // A value that is not a list is reported as such; it still counts as an attempt
+                // at a channel, so no second "no contact and no webhook" follows.
+                if case .sequence(let sequence) = value { channels += sequence.count } else if !value.isNull { channels += 1 }
                 if let webhooks = readWebhooks(value, "\(path).webhooks") {
                     customer.webhooks = webhooks
                 } else {
