@@ -23,7 +23,9 @@ internal import Yams
 /// left out is never promised more than the basic plan gives (notification order
 /// and latency targets); the operator adds `plan:` to raise it.
 ///
-/// A customer needs at least one contact or webhook. Product references resolve
+/// A customer needs at least one contact or webhook. YAML merge keys work
+/// (`<<: *common`, the anchor defined under a top-level `x-…` key, which is otherwise
+/// ignored). Product references resolve
 /// through the catalog (ids, names, aliases; case and white space folded) to the
 /// catalog id; versions are taken as written (`version: 10.10` is 10.10).
 public enum RegistrationsLoader {
@@ -84,14 +86,15 @@ struct RegistrationsReader {
         }
         var customers: [Customer] = []
         var sawCustomers = false
-        for (keyNode, value) in top {
+        for (keyNode, value) in checker.entries(top, "") {
             guard let key = checker.key(keyNode, "") else { continue }
             switch key {
             case "customers":
                 sawCustomers = true
                 customers = readCustomers(value)
             default:
-                checker.unknownKey(keyNode, key, allowed: Self.topKeys, key)
+                // `x-…` keys hold anchors for merge keys (`x-common: &common …`), as in Compose files.
+                if !key.hasPrefix("x-") { checker.unknownKey(keyNode, key, allowed: Self.topKeys, key) }
             }
         }
         if !sawCustomers { checker.missing("customers", in: root, "") }
@@ -118,7 +121,7 @@ struct RegistrationsReader {
         var valid = true
         var sawID = false
         var channels = 0
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in checker.entries(mapping, path) {
             guard let key = checker.key(keyNode, path) else {
                 valid = false
                 continue
@@ -277,7 +280,7 @@ struct RegistrationsReader {
             case .scalar:
                 referenceNode = item  // `- erp-m3`: the product alone, every version
             case .mapping(let mapping):
-                for (keyNode, value) in mapping {
+                for (keyNode, value) in checker.entries(mapping, itemPath()) {
                     guard let key = checker.key(keyNode, itemPath()) else {
                         valid = false
                         continue
@@ -365,7 +368,7 @@ struct RegistrationsReader {
             var email: String?
             var name: String?
             var sawEmail = false
-            for (keyNode, value) in mapping {
+            for (keyNode, value) in checker.entries(mapping, itemPath()) {
                 guard let key = checker.key(keyNode, itemPath()) else {
                     valid = false
                     continue
@@ -425,7 +428,7 @@ struct RegistrationsReader {
             var urlNode: Node?
             var secretNode: Node?
             var environmentNode: Node?
-            for (keyNode, value) in mapping {
+            for (keyNode, value) in checker.entries(mapping, itemPath()) {
                 guard let key = checker.key(keyNode, itemPath()) else {
                     valid = false
                     continue

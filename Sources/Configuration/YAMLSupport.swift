@@ -346,6 +346,36 @@ extension Checker {
         return (name, value)
     }
 
+    /// The pairs of a mapping with YAML merge keys expanded: `<<: *common` (or a list
+    /// of aliases) adds the pairs of the merged mappings that the mapping does not set
+    /// itself; merged values keep their own locations.
+    mutating func entries(_ mapping: Node.Mapping, _ path: @autoclosure () -> String) -> [(key: Node, value: Node)] {
+        let pairs = Array(mapping)
+        guard pairs.contains(where: { $0.key.text == "<<" }) else { return pairs }
+        var result: [(key: Node, value: Node)] = []
+        var sources: [Node.Mapping] = []
+        for pair in pairs {
+            guard pair.key.text == "<<" else {
+                result.append(pair)
+                continue
+            }
+            switch pair.value {
+            case .mapping(let source): sources.append(source)
+            case .sequence(let list) where list.allSatisfy({ $0.mapping != nil }):
+                sources.append(contentsOf: list.compactMap(\.mapping))
+            default:
+                error(at: pair.value, path(), "the merge key << takes a mapping or a list of mappings, found \(pair.value.shape)")
+            }
+        }
+        var present = Set(result.compactMap(\.key.text))
+        for source in sources {
+            for pair in entries(source, path()) where pair.key.text.map({ present.insert($0).inserted }) ?? true {
+                result.append(pair)
+            }
+        }
+        return result
+    }
+
     /// Reports a key that is not among `allowed`, suggesting the closest one.
     mutating func unknownKey(_ keyNode: Node, _ key: String, allowed: [String], _ path: @autoclosure () -> String) {
         let list = allowed.joined(separator: ", ")

@@ -397,3 +397,87 @@ import Testing
         #expect(!registrations.customers.isEmpty)
     }
 }
+
+@Suite struct RegistrationsMergeKeyTests {
+    @Test func mergeKeysShareSettings() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.write(
+            "registrations.yaml",
+            """
+            x-common: &common
+              plan: elite
+              language: pl
+              kinds: [critical-fix]
+            customers:
+              - <<: *common
+                id: A
+                language: en
+                contacts: [{email: a@a.example}]
+              - <<: *common
+                id: B
+                contacts: [{email: b@b.example}]
+            """)
+        let customers = try RegistrationsLoader.load(path: file, catalog: testCatalog, environment: [:]).customers
+        #expect(customers.map(\.plan) == [.elite, .elite])
+        #expect(customers.map(\.language) == [.en, .pl])
+        #expect(customers.map(\.kinds) == [[.criticalFix], [.criticalFix]])
+    }
+
+    @Test func mergedMistakesPointAtTheAnchor() {
+        #expect(
+            registrationProblems(
+                """
+                x-common: &common
+                  plan: gold
+                customers:
+                  - <<: *common
+                    id: A
+                    contacts: [{email: a@a.example}]
+                  - <<: [1]
+                    id: B
+                    contacts: [{email: b@b.example}]
+                """) == [
+                    "2:9: customers[0].plan: 'gold' is not a plan (expected xtreme, premium or elite)",
+                    "7:9: customers[1]: the merge key << takes a mapping or a list of mappings, found a list",
+                ])
+    }
+}
+
+@Suite struct DurationTextTests {
+    @Test(arguments: [
+        ("20s", 20.0), ("5m", 300), ("1h", 3600), ("2d", 172_800), ("250ms", 0.25), ("30", 30), ("1.5", 1.5),
+        ("1h30m", 5400), ("5 m", 300), ("0", 0), ("10S", 10),
+    ])
+    func parses(text: String, seconds: Double) {
+        #expect(DurationText.seconds(text) == seconds)
+    }
+
+    @Test(arguments: ["", "s", "-1s", "5x", "1e3", "1.s", ".5s", "5m-", "inf", "ten"])
+    func rejects(text: String) {
+        #expect(DurationText.seconds(text) == nil)
+    }
+}
+
+@Suite struct AddressTests {
+    @Test(arguments: [
+        "it-ops@acme.example", "first.last+tag@sub.example.co.uk", "o'brien@x.example", "root@localhost",
+        "a_b@x-y.example",
+    ])
+    func acceptsAddresses(address: String) {
+        #expect(registrationProblems(registrations(customer: "    webhooks: []").replacingOccurrences(of: "ops@c1.example", with: address)).isEmpty)
+    }
+
+    @Test(arguments: [
+        "x@", "@x", "x", "a b@c.example", "a..b@c.example", ".a@c.example", "a.@c.example", "a@c..example",
+        "a@-c.example", "a@c.example.", "a@b@c.example", "ä@c.example", "a@c_d.example", "\"a\"@c.example",
+    ])
+    func rejectsAddresses(address: String) {
+        let text = """
+            customers:
+              - id: C-1
+                contacts:
+                  - email: '\(address.replacingOccurrences(of: "'", with: "''"))'
+            """
+        #expect(registrationProblems(text) == ["4:16: customers[0].contacts[0].email: '\(address)' is not an email address"])
+    }
+}
