@@ -1,4 +1,5 @@
 public import Articles
+internal import Foundation
 internal import Yams
 
 /// Loads and validates `registrations.yaml` (SPEC 4).
@@ -34,12 +35,27 @@ public enum RegistrationsLoader {
     public static func load(path: String, catalog: Catalog, environment: [String: String]) throws(ValidationFailure)
         -> Registrations
     {
+        try load(
+            path: path, catalog: catalog, environment: environment, parallelThreshold: 4 << 20,
+            parts: min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    }
+
+    /// Files of at least `parallelThreshold` bytes have their customer list composed
+    /// in `parts` parts on several cores (`YAMLFile.composeInParts`); the result is the same.
+    static func load(
+        path: String, catalog: Catalog, environment: [String: String], parallelThreshold: Int, parts: Int
+    ) throws(ValidationFailure) -> Registrations
+    {
         var checker = Checker(file: path)
-        guard let root = YAMLFile.compose(path: path, checker: &checker) else {
+        guard
+            let composed = YAMLFile.compose(
+                path: path, checker: &checker, splittingList: "customers", parallelThreshold: parallelThreshold,
+                parts: parts)
+        else {
             throw checker.failure() ?? ValidationFailure(diagnostics: [])
         }
         var reader = RegistrationsReader(checker: checker, catalog: catalog, environment: environment)
-        let registrations = reader.read(root)
+        let registrations = reader.read(composed.root, continuation: composed.continuation)
         if let failure = reader.checker.failure() { throw failure }
         return registrations
     }
@@ -79,7 +95,8 @@ struct RegistrationsReader {
         self.environment = environment
     }
 
-    mutating func read(_ root: Node) -> Registrations {
+    /// `continuation`: customers composed apart from the root (they follow its list).
+    mutating func read(_ root: Node, continuation: [Node] = []) -> Registrations {
         guard case .mapping(let top) = root else {
             checker.error(at: root, "", "expected a mapping with 'customers' at the top level, found \(root.shape)")
             return Registrations(customers: [])
@@ -91,7 +108,7 @@ struct RegistrationsReader {
             switch key {
             case "customers":
                 sawCustomers = true
-                customers = readCustomers(value)
+                customers = readCustomers(value, continuation: continuation)
             default:
                 // `x-…` keys hold anchors for merge keys (`x-common: &common …`), as in Compose files.
                 if !key.hasPrefix("x-") { checker.unknownKey(keyNode, key, allowed: Self.topKeys, key) }
@@ -101,8 +118,9 @@ struct RegistrationsReader {
         return Registrations(customers: customers)
     }
 
-    mutating func readCustomers(_ node: Node) -> [Customer] {
-        guard let items = checker.list(node, "customers") else { return [] }
+    mutating func readCustomers(_ node: Node, continuation: [Node]) -> [Customer] {
+        guard var items = checker.list(node, "customers") else { return [] }
+        items += continuation
         var customers: [Customer] = []
         customers.reserveCapacity(items.count)
         var ids: [String: Int] = [:]
