@@ -44,6 +44,8 @@ internal import Yams
 ///
 /// Relative paths are resolved against the configuration file's directory (`~/`
 /// against `HOME` from `environment`). Booleans are `true`/`false` (also `yes`/`no`).
+/// Durations: `DurationText`. YAML merge keys (`<<: *anchor`) work; top-level keys
+/// starting with `x-` are ignored, to hold anchors.
 public enum ConfigurationLoader {
     /// Loads `path`, or throws every problem found in it.
     /// - Parameters:

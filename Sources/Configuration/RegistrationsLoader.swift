@@ -162,7 +162,11 @@ struct RegistrationsReader {
                 }
                 customer.id = id
             case "name":
-                customer.name = checker.scalar(value, "\(path).name") ?? ""
+                guard let name = plainText(value, "\(path).name") else {
+                    if !value.isNull { valid = false }
+                    continue
+                }
+                customer.name = name
             case "plan":
                 guard let text = checker.requiredScalar(value, "\(path).plan", what: "xtreme, premium or elite") else {
                     valid = false
@@ -250,6 +254,17 @@ struct RegistrationsReader {
             valid = false
         }
         return valid ? customer : nil
+    }
+
+    /// A single-line text (names end up in mail headers): control characters, CR and
+    /// LF included, are reported.
+    mutating func plainText(_ node: Node, _ path: @autoclosure () -> String) -> String? {
+        guard let text = checker.scalar(node, path()) else { return nil }
+        if Text.hasControlCharacters(text) {
+            checker.error(at: node, path(), "'\(Text.shown(text))' contains control characters (a name is one line of text)")
+            return nil
+        }
+        return text
     }
 
     mutating func readKinds(_ node: Node, _ path: String) -> Set<Kind>? {
@@ -414,8 +429,8 @@ struct RegistrationsReader {
                     seen[folded] = value.mark?.line ?? 1
                     email = text
                 case "name":
-                    name = checker.scalar(value, "\(itemPath()).name")
-                    if value.text == nil, !value.isNull { valid = false }
+                    name = plainText(value, "\(itemPath()).name")
+                    if name == nil, !value.isNull { valid = false }
                 default:
                     checker.unknownKey(keyNode, key, allowed: Self.contactKeys, "\(itemPath()).\(key)")
                     valid = false

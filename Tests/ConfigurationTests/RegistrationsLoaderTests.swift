@@ -212,6 +212,22 @@ import Testing
             ])
     }
 
+    @Test func namesAreOneLine() {
+        #expect(
+            registrationProblems(
+                """
+                customers:
+                  - id: C-1
+                    name: "ACME\\r\\nBcc: all@x.example"
+                    contacts:
+                      - email: a@b.example
+                        name: "Ops\\tTeam"
+                """) == [
+                    "3:11: customers[0].name: 'ACME\\r\\nBcc: all@x.example' contains control characters (a name is one line of text)",
+                    "6:15: customers[0].contacts[0].name: 'Ops\\tTeam' contains control characters (a name is one line of text)",
+                ])
+    }
+
     @Test func products() {
         let problems = registrationProblems(
             registrations(customer: """
