@@ -44,6 +44,8 @@ internal import Yams
 ///
 /// Relative paths are resolved against the configuration file's directory (`~/`
 /// against `HOME` from `environment`). Booleans are `true`/`false` (also `yes`/`no`).
+/// Durations: `DurationText`. YAML merge keys (`<<: *anchor`) work; top-level keys
+/// starting with `x-` are ignored, to hold anchors.
 public enum ConfigurationLoader {
     /// Loads `path`, or throws every problem found in it.
     /// - Parameters:
@@ -123,7 +125,7 @@ struct ConfigurationReader {
         var email = EmailSettings()
         var webhooks = WebhookSettings()
         var targets: [Plan: [Int: Int]] = [:]
-        for (keyNode, value) in top {
+        for (keyNode, value) in checker.entries(top, "") {
             guard let key = checker.key(keyNode, "") else { continue }
             switch key {
             case "state": if let location = stateLocation(value) { state = location }
@@ -135,7 +137,9 @@ struct ConfigurationReader {
             case "email": readEmail(value, into: &email)
             case "webhooks": readWebhooks(value, into: &webhooks)
             case "targets": targets = readTargets(value)
-            default: checker.unknownKey(keyNode, key, allowed: Self.topKeys, key)
+            default:
+                // `x-…` keys hold anchors for merge keys (`x-common: &common …`), as in Compose files.
+                if !key.hasPrefix("x-") { checker.unknownKey(keyNode, key, allowed: Self.topKeys, key) }
             }
         }
         if !sawRegistrations { checker.missing("registrations", in: root, "") }
@@ -199,7 +203,7 @@ struct ConfigurationReader {
             var aliases: [String] = []
             var critical = true
             var sawID = false
-            for (keyNode, value) in mapping {
+            for (keyNode, value) in checker.entries(mapping, path) {
                 guard let key = checker.key(keyNode, path) else { continue }
                 switch key {
                 case "id":
@@ -274,7 +278,7 @@ struct ConfigurationReader {
             var valid = true
             var sawName = false
             var sawURL = false
-            for (keyNode, value) in mapping {
+            for (keyNode, value) in checker.entries(mapping, path) {
                 guard let key = checker.key(keyNode, path) else { continue }
                 switch key {
                 case "name":
@@ -368,7 +372,7 @@ struct ConfigurationReader {
         guard let mapping = checker.mapping(node, path) else { return nil }
         var defaults = FeedDefaults()
         var valid = true
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in checker.entries(mapping, path) {
             guard let key = checker.key(keyNode, path) else { continue }
             switch key {
             case "product":
@@ -414,7 +418,7 @@ struct ConfigurationReader {
         guard let mapping = checker.mapping(node, "email") else { return }
         var username: Node?
         var password: Node?
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in checker.entries(mapping, "email") {
             guard let key = checker.key(keyNode, "email") else { continue }
             let path = "email.\(key)"
             switch key {
@@ -502,7 +506,7 @@ struct ConfigurationReader {
 
     mutating func readWebhooks(_ node: Node, into webhooks: inout WebhookSettings) {
         guard let mapping = checker.mapping(node, "webhooks") else { return }
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in checker.entries(mapping, "webhooks") {
             guard let key = checker.key(keyNode, "webhooks") else { continue }
             let path = "webhooks.\(key)"
             switch key {
@@ -531,7 +535,7 @@ struct ConfigurationReader {
     mutating func readTargets(_ node: Node) -> [Plan: [Int: Int]] {
         guard let mapping = checker.mapping(node, "targets") else { return [:] }
         var targets: [Plan: [Int: Int]] = [:]
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in checker.entries(mapping, "targets") {
             guard let key = checker.key(keyNode, "targets") else { continue }
             guard let plan = Plan(rawValue: key.lowercased()) else {
                 checker.error(at: keyNode, "targets.\(key)", RegistrationsReader.notAPlan(key))
@@ -544,7 +548,7 @@ struct ConfigurationReader {
             }
             guard let minutes = checker.mapping(value, path) else { continue }
             var perSeverity: [Int: Int] = [:]
-            for (severityNode, minutesNode) in minutes {
+            for (severityNode, minutesNode) in checker.entries(minutes, path) {
                 guard let severityText = checker.key(severityNode, path) else { continue }
                 guard let severity = Text.integer(severityText), (1...4).contains(severity) else {
                     checker.error(

@@ -1,4 +1,5 @@
 public import Articles
+internal import Foundation
 internal import Yams
 
 /// Loads and validates `registrations.yaml` (SPEC 4).
@@ -23,7 +24,9 @@ internal import Yams
 /// left out is never promised more than the basic plan gives (notification order
 /// and latency targets); the operator adds `plan:` to raise it.
 ///
-/// A customer needs at least one contact or webhook. Product references resolve
+/// A customer needs at least one contact or webhook. YAML merge keys work
+/// (`<<: *common`, the anchor defined under a top-level `x-…` key, which is otherwise
+/// ignored). Product references resolve
 /// through the catalog (ids, names, aliases; case and white space folded) to the
 /// catalog id; versions are taken as written (`version: 10.10` is 10.10).
 public enum RegistrationsLoader {
@@ -32,12 +35,27 @@ public enum RegistrationsLoader {
     public static func load(path: String, catalog: Catalog, environment: [String: String]) throws(ValidationFailure)
         -> Registrations
     {
+        try load(
+            path: path, catalog: catalog, environment: environment, parallelThreshold: 4 << 20,
+            parts: min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    }
+
+    /// Files of at least `parallelThreshold` bytes have their customer list composed
+    /// in `parts` parts on several cores (`YAMLFile.composeInParts`); the result is the same.
+    static func load(
+        path: String, catalog: Catalog, environment: [String: String], parallelThreshold: Int, parts: Int
+    ) throws(ValidationFailure) -> Registrations
+    {
         var checker = Checker(file: path)
-        guard let root = YAMLFile.compose(path: path, checker: &checker) else {
+        guard
+            let composed = YAMLFile.compose(
+                path: path, checker: &checker, splittingList: "customers", parallelThreshold: parallelThreshold,
+                parts: parts)
+        else {
             throw checker.failure() ?? ValidationFailure(diagnostics: [])
         }
         var reader = RegistrationsReader(checker: checker, catalog: catalog, environment: environment)
-        let registrations = reader.read(root)
+        let registrations = reader.read(composed.root, continuation: composed.continuation)
         if let failure = reader.checker.failure() { throw failure }
         return registrations
     }
@@ -49,6 +67,9 @@ struct RegistrationsReader {
     let environment: [String: String]
     /// Product references already resolved (the same few texts repeat in every customer).
     var resolvedProducts: [String: String] = [:]
+    /// Versions already parsed, by their text (a file names the same releases again and again).
+    var parsedVersions: [String: Version] = [:]
+    static let kindsByName = Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0.rawValue, $0) })
 
     static let topKeys = ["customers"]
     static let customerKeys = [
@@ -74,29 +95,32 @@ struct RegistrationsReader {
         self.environment = environment
     }
 
-    mutating func read(_ root: Node) -> Registrations {
+    /// `continuation`: customers composed apart from the root (they follow its list).
+    mutating func read(_ root: Node, continuation: [Node] = []) -> Registrations {
         guard case .mapping(let top) = root else {
             checker.error(at: root, "", "expected a mapping with 'customers' at the top level, found \(root.shape)")
             return Registrations(customers: [])
         }
         var customers: [Customer] = []
         var sawCustomers = false
-        for (keyNode, value) in top {
+        for (keyNode, value) in checker.entries(top, "") {
             guard let key = checker.key(keyNode, "") else { continue }
             switch key {
             case "customers":
                 sawCustomers = true
-                customers = readCustomers(value)
+                customers = readCustomers(value, continuation: continuation)
             default:
-                checker.unknownKey(keyNode, key, allowed: Self.topKeys, key)
+                // `x-…` keys hold anchors for merge keys (`x-common: &common …`), as in Compose files.
+                if !key.hasPrefix("x-") { checker.unknownKey(keyNode, key, allowed: Self.topKeys, key) }
             }
         }
         if !sawCustomers { checker.missing("customers", in: root, "") }
         return Registrations(customers: customers)
     }
 
-    mutating func readCustomers(_ node: Node) -> [Customer] {
-        guard let items = checker.list(node, "customers") else { return [] }
+    mutating func readCustomers(_ node: Node, continuation: [Node]) -> [Customer] {
+        guard var items = checker.list(node, "customers") else { return [] }
+        items += continuation
         var customers: [Customer] = []
         customers.reserveCapacity(items.count)
         var ids: [String: Int] = [:]
@@ -115,7 +139,7 @@ struct RegistrationsReader {
         var valid = true
         var sawID = false
         var channels = 0
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in checker.entries(mapping, path) {
             guard let key = checker.key(keyNode, path) else {
                 valid = false
                 continue
@@ -138,7 +162,11 @@ struct RegistrationsReader {
                 }
                 customer.id = id
             case "name":
-                customer.name = checker.scalar(value, "\(path).name") ?? ""
+                guard let name = plainText(value, "\(path).name") else {
+                    if !value.isNull { valid = false }
+                    continue
+                }
+                customer.name = name
             case "plan":
                 guard let text = checker.requiredScalar(value, "\(path).plan", what: "xtreme, premium or elite") else {
                     valid = false
@@ -194,14 +222,18 @@ struct RegistrationsReader {
                     valid = false
                 }
             case "contacts":
-                if case .sequence(let sequence) = value { channels += sequence.count }
+                // A value that is not a list is reported as such; it still counts as an attempt
+                // at a channel, so no second "no contact and no webhook" follows.
+                if case .sequence(let sequence) = value { channels += sequence.count } else if !value.isNull { channels += 1 }
                 if let contacts = readContacts(value, "\(path).contacts") {
                     customer.contacts = contacts
                 } else {
                     valid = false
                 }
             case "webhooks":
-                if case .sequence(let sequence) = value { channels += sequence.count }
+                // A value that is not a list is reported as such; it still counts as an attempt
+                // at a channel, so no second "no contact and no webhook" follows.
+                if case .sequence(let sequence) = value { channels += sequence.count } else if !value.isNull { channels += 1 }
                 if let webhooks = readWebhooks(value, "\(path).webhooks") {
                     customer.webhooks = webhooks
                 } else {
@@ -224,6 +256,17 @@ struct RegistrationsReader {
         return valid ? customer : nil
     }
 
+    /// A single-line text (names end up in mail headers): control characters, CR and
+    /// LF included, are reported.
+    mutating func plainText(_ node: Node, _ path: @autoclosure () -> String) -> String? {
+        guard let text = checker.scalar(node, path()) else { return nil }
+        if Text.hasControlCharacters(text) {
+            checker.error(at: node, path(), "'\(Text.shown(text))' contains control characters (a name is one line of text)")
+            return nil
+        }
+        return text
+    }
+
     mutating func readKinds(_ node: Node, _ path: String) -> Set<Kind>? {
         guard let items = checker.list(node, path) else { return nil }
         guard !items.isEmpty else {
@@ -237,7 +280,7 @@ struct RegistrationsReader {
                 valid = false
                 continue
             }
-            if let kind = Kind(parsing: text) {
+            if let kind = Self.kindsByName[text] ?? Kind(parsing: text) {
                 kinds.insert(kind)
             } else {
                 checker.error(at: item, "\(path)[\(index)]", Self.notAKind(text))
@@ -263,15 +306,15 @@ struct RegistrationsReader {
         var seen: [String: Int] = [:]
         var valid = true
         for (index, item) in items.enumerated() {
-            let itemPath = "\(path)[\(index)]"
+            func itemPath() -> String { "\(path)[\(index)]" }
             var referenceNode: Node?
             var versionNode: Node?
             switch item {
             case .scalar:
                 referenceNode = item  // `- erp-m3`: the product alone, every version
             case .mapping(let mapping):
-                for (keyNode, value) in mapping {
-                    guard let key = checker.key(keyNode, itemPath) else {
+                for (keyNode, value) in checker.entries(mapping, itemPath()) {
+                    guard let key = checker.key(keyNode, itemPath()) else {
                         valid = false
                         continue
                     }
@@ -279,23 +322,23 @@ struct RegistrationsReader {
                     case "product": referenceNode = value
                     case "version": versionNode = value
                     default:
-                        checker.unknownKey(keyNode, key, allowed: Self.productKeys, "\(itemPath).\(key)")
+                        checker.unknownKey(keyNode, key, allowed: Self.productKeys, "\(itemPath()).\(key)")
                         valid = false
                     }
                 }
             default:
                 checker.error(
-                    at: item, itemPath, "expected a mapping with product and version, found \(item.shape)")
+                    at: item, itemPath(), "expected a mapping with product and version, found \(item.shape)")
                 valid = false
                 continue
             }
             guard let referenceNode else {
-                checker.missing("product", in: item, itemPath)
+                checker.missing("product", in: item, itemPath())
                 valid = false
                 continue
             }
-            let referencePath = item.text == nil ? "\(itemPath).product" : itemPath
-            guard let reference = checker.requiredScalar(referenceNode, referencePath, what: "a product id or alias")
+            func referencePath() -> String { item.text == nil ? "\(itemPath()).product" : itemPath() }
+            guard let reference = checker.requiredScalar(referenceNode, referencePath(), what: "a product id or alias")
             else {
                 valid = false
                 continue
@@ -303,11 +346,15 @@ struct RegistrationsReader {
             var version: Version?
             var versionValid = true
             if let versionNode, !versionNode.isNull {
-                if let text = checker.scalar(versionNode, "\(itemPath).version") {
-                    version = Version(text)
+                if let text = checker.scalar(versionNode, "\(itemPath()).version") {
+                    version = parsedVersions[text]
+                    if version == nil, let parsed = Version(text) {
+                        version = parsed
+                        parsedVersions[text] = parsed
+                    }
                     if version == nil {
                         checker.error(
-                            at: versionNode, "\(itemPath).version",
+                            at: versionNode, "\(itemPath()).version",
                             "'\(Text.shown(text))' is not a version (dot-separated numbers such as 10.7.2)")
                     }
                 }
@@ -315,14 +362,14 @@ struct RegistrationsReader {
             }
             guard let id = productID(reference) else {
                 checker.error(
-                    at: referenceNode, referencePath, "'\(Text.shown(reference))' is not a product in the catalog")
+                    at: referenceNode, referencePath(), "'\(Text.shown(reference))' is not a product in the catalog")
                 valid = false
                 continue
             }
             if let line = seen[id] {
                 let named = Catalog.fold(reference) == Catalog.fold(id) ? "'\(id)'" : "'\(Text.shown(reference))' (\(id))"
                 checker.error(
-                    at: referenceNode, referencePath,
+                    at: referenceNode, referencePath(),
                     "product \(named) is registered twice for this customer (first at line \(line))")
                 valid = false
                 continue
@@ -346,35 +393,35 @@ struct RegistrationsReader {
         var seen: [String: Int] = [:]
         var valid = true
         for (index, item) in items.enumerated() {
-            let itemPath = "\(path)[\(index)]"
-            guard let mapping = checker.mapping(item, itemPath) else {
+            func itemPath() -> String { "\(path)[\(index)]" }
+            guard let mapping = checker.mapping(item, itemPath()) else {
                 valid = false
                 continue
             }
             var email: String?
             var name: String?
             var sawEmail = false
-            for (keyNode, value) in mapping {
-                guard let key = checker.key(keyNode, itemPath) else {
+            for (keyNode, value) in checker.entries(mapping, itemPath()) {
+                guard let key = checker.key(keyNode, itemPath()) else {
                     valid = false
                     continue
                 }
                 switch key {
                 case "email":
                     sawEmail = true
-                    guard let text = checker.requiredScalar(value, "\(itemPath).email", what: "an email address") else {
+                    guard let text = checker.requiredScalar(value, "\(itemPath()).email", what: "an email address") else {
                         valid = false
                         continue
                     }
                     guard Text.isEmailAddress(text) else {
-                        checker.error(at: value, "\(itemPath).email", "'\(Text.shown(text))' is not an email address")
+                        checker.error(at: value, "\(itemPath()).email", "'\(Text.shown(text))' is not an email address")
                         valid = false
                         continue
                     }
                     let folded = text.lowercased()
                     if let line = seen[folded] {
                         checker.error(
-                            at: value, "\(itemPath).email",
+                            at: value, "\(itemPath()).email",
                             "'\(text)' is listed twice for this customer (first at line \(line))")
                         valid = false
                         continue
@@ -382,15 +429,15 @@ struct RegistrationsReader {
                     seen[folded] = value.mark?.line ?? 1
                     email = text
                 case "name":
-                    name = checker.scalar(value, "\(itemPath).name")
-                    if value.text == nil, !value.isNull { valid = false }
+                    name = plainText(value, "\(itemPath()).name")
+                    if name == nil, !value.isNull { valid = false }
                 default:
-                    checker.unknownKey(keyNode, key, allowed: Self.contactKeys, "\(itemPath).\(key)")
+                    checker.unknownKey(keyNode, key, allowed: Self.contactKeys, "\(itemPath()).\(key)")
                     valid = false
                 }
             }
             if !sawEmail {
-                checker.missing("email", in: item, itemPath)
+                checker.missing("email", in: item, itemPath())
                 valid = false
             }
             if let email { contacts.append(Contact(email: email, name: name)) }
@@ -406,16 +453,16 @@ struct RegistrationsReader {
         var seen: [String: Int] = [:]
         var valid = true
         for (index, item) in items.enumerated() {
-            let itemPath = "\(path)[\(index)]"
-            guard let mapping = checker.mapping(item, itemPath) else {
+            func itemPath() -> String { "\(path)[\(index)]" }
+            guard let mapping = checker.mapping(item, itemPath()) else {
                 valid = false
                 continue
             }
             var urlNode: Node?
             var secretNode: Node?
             var environmentNode: Node?
-            for (keyNode, value) in mapping {
-                guard let key = checker.key(keyNode, itemPath) else {
+            for (keyNode, value) in checker.entries(mapping, itemPath()) {
+                guard let key = checker.key(keyNode, itemPath()) else {
                     valid = false
                     continue
                 }
@@ -424,16 +471,16 @@ struct RegistrationsReader {
                 case "secret": secretNode = value
                 case "secret_env": environmentNode = value
                 default:
-                    checker.unknownKey(keyNode, key, allowed: Self.webhookKeys, "\(itemPath).\(key)")
+                    checker.unknownKey(keyNode, key, allowed: Self.webhookKeys, "\(itemPath()).\(key)")
                     valid = false
                 }
             }
             var endpoint = WebhookEndpoint(url: "")
             if let urlNode {
-                if let url = webhookURL(urlNode, "\(itemPath).url") {
+                if let url = webhookURL(urlNode, "\(itemPath()).url") {
                     if let line = seen[url] {
                         checker.error(
-                            at: urlNode, "\(itemPath).url",
+                            at: urlNode, "\(itemPath()).url",
                             "'\(Text.shown(url))' is listed twice for this customer (first at line \(line))")
                         valid = false
                     } else {
@@ -444,17 +491,17 @@ struct RegistrationsReader {
                     valid = false
                 }
             } else {
-                checker.missing("url", in: item, itemPath)
+                checker.missing("url", in: item, itemPath())
                 valid = false
             }
             switch (secretNode, environmentNode) {
             case (let secret?, let variable?):
                 let later = (variable.mark?.line ?? 0, variable.mark?.column ?? 0) > (secret.mark?.line ?? 0, secret.mark?.column ?? 0) ? variable : secret
-                checker.error(at: later, itemPath, "give either secret or secret_env, not both")
+                checker.error(at: later, itemPath(), "give either secret or secret_env, not both")
                 valid = false
             case (let secret?, nil):
                 // The secret itself is never shown in a diagnostic.
-                guard let text = checker.requiredScalar(secret, "\(itemPath).secret", what: "a secret (whsec_…)") else {
+                guard let text = checker.requiredScalar(secret, "\(itemPath()).secret", what: "a secret (whsec_…)") else {
                     valid = false
                     break
                 }
@@ -462,12 +509,12 @@ struct RegistrationsReader {
                     endpoint.secret = text
                 } else {
                     checker.error(
-                        at: secret, "\(itemPath).secret",
+                        at: secret, "\(itemPath()).secret",
                         "the secret is not a Standard Webhooks secret (expected whsec_ followed by base64)")
                     valid = false
                 }
             case (nil, let variable?):
-                guard let (name, value) = checker.environmentVariable(variable, "\(itemPath).secret_env", in: environment)
+                guard let (name, value) = checker.environmentVariable(variable, "\(itemPath()).secret_env", in: environment)
                 else {
                     valid = false
                     break
@@ -476,7 +523,7 @@ struct RegistrationsReader {
                     endpoint.secret = value
                 } else {
                     checker.error(
-                        at: variable, "\(itemPath).secret_env",
+                        at: variable, "\(itemPath()).secret_env",
                         "environment variable \(name) does not hold a Standard Webhooks secret (expected whsec_ followed by base64)"
                     )
                     valid = false

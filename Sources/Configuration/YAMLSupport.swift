@@ -1,5 +1,8 @@
 internal import Yams
 
+internal import Dispatch
+internal import Foundation
+
 #if canImport(Glibc)
     internal import Glibc
 #elseif canImport(Darwin)
@@ -49,6 +52,23 @@ enum YAMLFile {
     /// Reads and composes `path`; nil (with the reason in `checker`) when the file
     /// cannot be read, is not UTF-8 or is not well-formed YAML.
     static func compose(path: String, checker: inout Checker) -> Node? {
+        compose(path: path, checker: &checker, splittingList: nil, parallelThreshold: .max, parts: 1)?.root
+    }
+
+    /// A composed document whose top-level list `splittingList` may have been read in
+    /// parts: its items are the list's items followed by `continuation`.
+    struct Composed {
+        var root: Node
+        var continuation: [Node] = []
+    }
+
+    /// Reads and composes `path`. When the file is at least `parallelThreshold` bytes
+    /// and its top-level key `splittingList` holds a block list, the list is composed
+    /// in `parts` parts at once (see `composeInParts`).
+    static func compose(
+        path: String, checker: inout Checker, splittingList: String?, parallelThreshold: Int, parts: Int
+    ) -> Composed?
+    {
         let bytes: [UInt8]
         switch readFile(path) {
         case .success(let read): bytes = read
@@ -61,12 +81,19 @@ enum YAMLFile {
             checker.error(line: line, column: column, "", "the file is not valid UTF-8 text")
             return nil
         }
+        if let key = splittingList, bytes.count >= parallelThreshold {
+            if parts > 1, let composed = composeInParts(bytes, list: key, parts: parts) {
+                return composed
+            }
+        }
         do {
-            guard let root = try Yams.compose(yaml: text) else {
+            // The basic resolver: values are taken as written, so no tag is ever resolved by
+            // pattern (the default resolver runs regular expressions on every key).
+            guard let root = try Yams.compose(yaml: text, .basic) else {
                 checker.error(line: 1, column: 1, "", "the file is empty")
                 return nil
             }
-            return root
+            return Composed(root: root)
         } catch let error as YamlError {
             report(error, bytes: bytes, checker: &checker)
             return nil
@@ -74,6 +101,122 @@ enum YAMLFile {
             checker.error(line: 1, column: 1, "", "YAML error: \(error)")
             return nil
         }
+    }
+
+    // MARK: Composing a long list in parts
+
+    /// Composes a large file on several cores: the file is cut before items of the
+    /// top-level block list `list` (lines that start with the items' indentation and
+    /// `- `); the first part is composed as it is, every other part behind as many
+    /// newlines as precede it in the file, so each part is a YAML list whose marks are
+    /// the file's own lines and columns.
+    ///
+    /// Nil whenever anything is unusual — no such list, a part that does not compose
+    /// (a syntax error, an alias to an anchor in another part, a quoted scalar cut in
+    /// two, a key after the list) — and the caller composes the whole file in one
+    /// piece, so every error is reported exactly as the plain parse reports it.
+    static func composeInParts(_ bytes: [UInt8], list: String, parts: Int) -> Composed? {
+        guard let cuts = cutPoints(bytes, list: list, parts: parts), cuts.count > 2 else { return nil }
+        var texts: [String] = []
+        var newlines = 0
+        var counted = 0
+        for index in 0..<(cuts.count - 1) {
+            let start = cuts[index]
+            let end = cuts[index + 1]
+            if index == 0 {
+                texts.append(String(decoding: bytes[start..<end], as: UTF8.self))
+                continue
+            }
+            for byte in bytes[counted..<start] where byte == 0x0A { newlines += 1 }
+            counted = start
+            var part = [UInt8](repeating: 0x0A, count: newlines)
+            part.append(contentsOf: bytes[start..<end])
+            texts.append(String(decoding: part, as: UTF8.self))
+        }
+        let results = PartResults(count: texts.count)
+        let sources = texts
+        DispatchQueue.concurrentPerform(iterations: sources.count) { index in
+            results.store(index, try? Yams.compose(yaml: sources[index], .basic))
+        }
+        let nodes = results.take()
+        guard let first = nodes.first ?? nil, case .mapping = first else { return nil }
+        var continuation: [Node] = []
+        for node in nodes.dropFirst() {
+            guard case .sequence(let items)? = node else { return nil }
+            continuation.append(contentsOf: items[items.startIndex..<items.endIndex])
+        }
+        return Composed(root: first, continuation: continuation)
+    }
+
+    /// Byte offsets `[0, cut…, count]`, each cut at the start of a line that begins an
+    /// item of the top-level block list `list`; nil when the file has no such list.
+    static func cutPoints(_ bytes: [UInt8], list: String, parts: Int) -> [Int]? {
+        let key = Array(list.utf8) + [UInt8(ascii: ":")]
+        let count = bytes.count
+        func lineEnd(_ start: Int) -> Int {
+            var index = start
+            while index < count, bytes[index] != 0x0A { index += 1 }
+            return index
+        }
+        func restIsBlank(_ from: Int, _ end: Int) -> Bool {
+            var index = from
+            while index < end, bytes[index] == 0x20 || bytes[index] == 0x0D { index += 1 }
+            return index == end || bytes[index] == UInt8(ascii: "#")
+        }
+        // The line `list:` at column 1, with nothing but a comment after it.
+        var start = 0
+        var keyLineEnd: Int?
+        while start < count {
+            let end = lineEnd(start)
+            if end - start >= key.count, bytes[start..<(start + key.count)].elementsEqual(key),
+                restIsBlank(start + key.count, end)
+            {
+                keyLineEnd = end
+                break
+            }
+            start = end + 1
+        }
+        guard let keyLineEnd else { return nil }
+        // Its first item: `<indent>- ` after blank and comment lines.
+        var itemStart = keyLineEnd + 1
+        var indent = 0
+        while itemStart < count {
+            let end = lineEnd(itemStart)
+            if restIsBlank(itemStart, end) {
+                itemStart = end + 1
+                continue
+            }
+            while bytes[itemStart + indent] == 0x20 { indent += 1 }
+            guard isItemStart(bytes, itemStart + indent) else { return nil }
+            break
+        }
+        guard itemStart < count else { return nil }
+        var cuts = [0]
+        for part in 1..<parts {
+            var index = max(itemStart + (count - itemStart) * part / parts, cuts.last! + 1, itemStart + 1)
+            var found: Int?
+            while index < count {
+                if bytes[index - 1] == 0x0A, index + indent < count,
+                    bytes[index..<(index + indent)].allSatisfy({ $0 == 0x20 }), isItemStart(bytes, index + indent)
+                {
+                    found = index
+                    break
+                }
+                index += 1
+            }
+            guard let found else { break }
+            cuts.append(found)
+        }
+        cuts.append(count)
+        return cuts
+    }
+
+    /// `-` followed by a space or the end of the line.
+    static func isItemStart(_ bytes: [UInt8], _ index: Int) -> Bool {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "-") else { return false }
+        guard index + 1 < bytes.count else { return true }
+        let next = bytes[index + 1]
+        return next == 0x20 || next == 0x0A || next == 0x0D
     }
 
     static func report(_ error: YamlError, bytes: [UInt8], checker: inout Checker) {
@@ -171,8 +314,11 @@ extension Node {
     /// A plain `~`, `null` or empty value.
     var isNull: Bool {
         guard case .scalar(let scalar) = self, scalar.style == .plain || scalar.style == .any else { return false }
+        let utf8 = scalar.string.utf8
+        guard let first = utf8.first else { return true }
+        guard utf8.count <= 4, first == UInt8(ascii: "~") || first | 0x20 == UInt8(ascii: "n") else { return false }
         switch scalar.string {
-        case "", "~", "null", "Null", "NULL": return true
+        case "~", "null", "Null", "NULL": return true
         default: return false
         }
     }
@@ -211,6 +357,9 @@ extension Checker {
             return nil
         }
         guard let text = scalar(node, path()) else { return nil }
+        if let first = text.utf8.first, first > 0x20, first < 0x80 {
+            return text  // the common case, without walking characters
+        }
         if text.allSatisfy(\.isWhitespace) {
             error(at: node, path(), "is empty (expected \(what))")
             return nil
@@ -226,7 +375,7 @@ extension Checker {
     }
 
     mutating func list(_ node: Node, _ path: @autoclosure () -> String) -> [Node]? {
-        if case .sequence(let sequence) = node { return Array(sequence) }
+        if case .sequence(let sequence) = node { return Array(sequence[sequence.startIndex..<sequence.endIndex]) }
         if node.isNull { return [] }
         error(at: node, path(), "expected a list, found \(node.shape)")
         return nil
@@ -338,6 +487,43 @@ extension Checker {
         return (name, value)
     }
 
+    /// The pairs of a mapping with YAML merge keys expanded: `<<: *common` (or a list
+    /// of aliases) adds the pairs of the merged mappings that the mapping does not set
+    /// itself; merged values keep their own locations.
+    mutating func entries(_ mapping: Node.Mapping, _ path: @autoclosure () -> String) -> [(key: Node, value: Node)] {
+        // Iterating (rather than `Array(mapping)`) lets Yams hand over its pairs in one
+        // specialised pass; this runs for every mapping of a large file.
+        var pairs: [(key: Node, value: Node)] = []
+        var merges = false
+        for pair in mapping {
+            if !merges, case .scalar(let scalar) = pair.key, scalar.string == "<<" { merges = true }
+            pairs.append(pair)
+        }
+        guard merges else { return pairs }
+        var result: [(key: Node, value: Node)] = []
+        var sources: [Node.Mapping] = []
+        for pair in pairs {
+            guard pair.key.text == "<<" else {
+                result.append(pair)
+                continue
+            }
+            switch pair.value {
+            case .mapping(let source): sources.append(source)
+            case .sequence(let list) where list.allSatisfy({ $0.mapping != nil }):
+                sources.append(contentsOf: list.compactMap(\.mapping))
+            default:
+                error(at: pair.value, path(), "the merge key << takes a mapping or a list of mappings, found \(pair.value.shape)")
+            }
+        }
+        var present = Set(result.compactMap(\.key.text))
+        for source in sources {
+            for pair in entries(source, path()) where pair.key.text.map({ present.insert($0).inserted }) ?? true {
+                result.append(pair)
+            }
+        }
+        return result
+    }
+
     /// Reports a key that is not among `allowed`, suggesting the closest one.
     mutating func unknownKey(_ keyNode: Node, _ key: String, allowed: [String], _ path: @autoclosure () -> String) {
         let list = allowed.joined(separator: ", ")
@@ -367,4 +553,31 @@ func alternatives(_ words: [String]) -> String {
     guard let last = words.last else { return "" }
     if words.count == 1 { return last }
     return words.dropLast().joined(separator: ", ") + " or " + last
+}
+
+/// The nodes composed by the parts of a file, one slot per part.
+///
+/// `@unchecked Sendable`: each worker of `DispatchQueue.concurrentPerform` writes only
+/// its own slot, and the slots are read only after `concurrentPerform` has returned,
+/// which orders every write before the reads.
+final class PartResults: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Node?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func store(_ index: Int, _ node: Node?) {
+        slots[index] = node
+    }
+
+    func take() -> [Node?] {
+        Array(slots)
+    }
 }
