@@ -218,7 +218,9 @@ public final class PipelineRun {
         } else if options.dryRun {
             lines.append("deliveries: \(plan.batch.deliveries.count) would be made")
         }
-        lines.append("time: " + phases.description)
+        lines.append(
+            "time: " + phases.description
+                + String(format: " (matcher %.2f s for %d matching pairs)", plan.matcherSeconds, plan.matchedPairs))
         if !failedFeeds.isEmpty {
             lines.append("failed feeds:")
             lines += failedFeeds.map { "  \($0)" }

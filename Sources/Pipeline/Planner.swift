@@ -12,6 +12,10 @@ public struct RunPlan: Sendable {
     public var unmatchedArticles = 0
     /// Warnings about the articles this run records (each is printed once, when the article is new or revised).
     public var warnings: [String] = []
+    /// Seconds spent in the matcher itself (rules 1–4), for the summary and benchmarks.
+    public var matcherSeconds: Double = 0
+    /// (customer, article) pairs the matcher selected, before the revision rule.
+    public var matchedPairs = 0
 }
 
 /// Decides, for the articles of the feeds read, which notifications and deliveries to
@@ -41,7 +45,10 @@ public struct Planner {
                 if article.isUnmatched { plan.unmatchedArticles += 1 }
                 plan.batch.articles.append(article)
                 linesOfRecorded.insert(article.line)
+                let clock = ContinuousClock.now
                 let matches = matcher.matches(article)
+                plan.matcherSeconds += (ContinuousClock.now - clock).seconds
+                plan.matchedPairs += matches.count
                 guard !matches.isEmpty else { continue }
                 let before = previous == nil ? [:] : try store.notifiedBefore(articleKey: article.key)
                 for match in matches {
@@ -138,4 +145,11 @@ public struct Planner {
     }
 
     func messageID(_ id: String) -> String { "<\(id)@\(messageDomain)>" }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
 }
