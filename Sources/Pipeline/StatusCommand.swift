@@ -65,7 +65,7 @@ extension Commands {
             var line = "  \(feed.name): \(fetched)"
             if let status = feed.httpStatus { line += ", HTTP \(status)" }
             if let etag = feed.etag { line += ", ETag \(etag)" }
-            line += ", \(feed.articles) articles"
+            line += feed.articles == 1 ? ", 1 article" : ", \(feed.articles) articles"
             if feed.failuresInARow > 0 { line += ", \(feed.failuresInARow) failures in a row: \(feed.lastError ?? "")" }
             lines.append(line)
         }
