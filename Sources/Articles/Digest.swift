@@ -47,8 +47,27 @@ public enum Timestamp {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        // By hand: String(format:) costs microseconds, and parse prints two per article.
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int32, _ offset: Int, _ width: Int) {
+            var value = value
+            for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[position] = UInt8(0x30 + value % 10)
+                value /= 10
+            }
+        }
+        put(parts.tm_year + 1900, 0, 4)
+        bytes[4] = 0x2D
+        put(parts.tm_mon + 1, 5, 2)
+        bytes[7] = 0x2D
+        put(parts.tm_mday, 8, 2)
+        bytes[10] = 0x54
+        put(parts.tm_hour, 11, 2)
+        bytes[13] = 0x3A
+        put(parts.tm_min, 14, 2)
+        bytes[16] = 0x3A
+        put(parts.tm_sec, 17, 2)
+        bytes[19] = 0x5A
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -48,7 +48,8 @@ public enum Commands {
             let article = normalizer.article(from: item, warnings: &warnings)
             switch format {
             case .json:
-                output.write((count == 0 ? "\n  " : ",\n  ") + JSONText.article(article))
+                output.write(count == 0 ? "\n  " : ",\n  ")
+                output.writeArticle(article)
             case .text:
                 output.write(text(article))
             }
@@ -171,6 +172,11 @@ final class BufferedOutput {
 
     func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func writeArticle(_ article: Article) {
+        JSONText.appendArticle(article, to: &buffer)
         if buffer.count >= 1 << 16 { flush() }
     }
 
