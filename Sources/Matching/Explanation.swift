@@ -33,8 +33,7 @@ public struct Explanation: Sendable {
             ].joined(separator: "; ")))
         var productReasons: [String] = []
         var productOK = false
-        var barredOnly = false
-        var allowedSeen = false
+        var allowedProductMatched = false
         for product in article.products {
             guard product.isResolved else {
                 productReasons.append("product '\(product.id)' is not in the catalog")
@@ -46,33 +45,31 @@ public struct Explanation: Sendable {
             }
             let range = product.affected.map { "'\($0)'" } ?? "every version"
             if let version = registered.version {
-                if product.range.contains(version) {
-                    productReasons.append("\(product.id) \(version.text) lies in \(range)")
-                } else {
+                guard product.range.contains(version) else {
                     productReasons.append("\(product.id) \(version.text) is not in \(range)")
                     continue
                 }
+                productReasons.append("\(product.id) \(version.text) lies in \(range)")
             } else {
                 productReasons.append("\(product.id) registered without a version: every version matches")
             }
             productOK = true
             if article.kind == .criticalFix, catalog.product(named: product.id)?.criticalNotifications == false {
-                barredOnly = true
                 productReasons[productReasons.count - 1] += " (but \(product.id) has critical_notifications: false)"
             } else {
-                allowedSeen = true
+                allowedProductMatched = true
             }
         }
         if article.products.isEmpty { productReasons.append("the article names no product") }
         rules.append(Rule(number: 3, holds: productOK, reason: productReasons.joined(separator: "; ")))
-        let rule4 = !productOK || allowedSeen || !barredOnly
-        rules.append(Rule(
-            number: 4, holds: rule4 && (productOK ? allowedSeen : true),
-            reason: !productOK
-                ? "no matching product to check"
-                : allowedSeen
-                    ? "a matching product allows critical notifications"
-                    : "critical fix for products whose critical_notifications is false only"))
+        // Rule 4 is decided per product: it fails only when every matching product is barred.
+        let rule4Reason =
+            !productOK
+            ? "no matching product to check"
+            : allowedProductMatched
+                ? "a matching product allows critical notifications"
+                : "a critical fix for products whose critical_notifications is false only"
+        rules.append(Rule(number: 4, holds: !productOK || allowedProductMatched, reason: rule4Reason))
         self.rules = rules
     }
 }
