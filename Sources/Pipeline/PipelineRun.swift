@@ -115,14 +115,16 @@ public final class PipelineRun {
             dispatch = try deliver(store: store, now: Date())
             phases.end("deliver")
         }
-        if options.summary {
-            console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started, phases: phases))
-        }
+        let summary = summaryText(
+            plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started, phases: phases)
+        if options.summary { console.out(summary) }
         if let dispatch {
             for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
         }
         let undelivered = (dispatch?.retrying ?? 0) + (dispatch?.dead ?? 0)
-        return failedFeeds.isEmpty && undelivered == 0 ? ExitStatus.success : ExitStatus.failures
+        let exitCode = failedFeeds.isEmpty && undelivered == 0 ? ExitStatus.success : ExitStatus.failures
+        try store.recordRun(started: started, finished: Date(), exitCode: exitCode, summary: summary)
+        return exitCode
     }
 
     private func openStore() throws(StateStoreError) -> any StateStore {

@@ -348,6 +348,28 @@ public final class SQLiteStateStore: StateStore {
         return result
     }
 
+    // MARK: Runs
+
+    public func recordRun(started: Date, finished: Date, exitCode: Int32, summary: String) throws(StateStoreError) {
+        try db.statement("INSERT INTO runs(started, finished, exit_code, summary) VALUES (?, ?, ?, ?)")
+            .bind(.double(started.timeIntervalSince1970), .double(finished.timeIntervalSince1970), .int(Int64(exitCode)), .text(summary))
+            .run()
+    }
+
+    public func recentRuns(limit: Int) throws(StateStoreError) -> [RunRecord] {
+        let rows = try db.statement(
+            "SELECT started, finished, exit_code, summary FROM runs ORDER BY id DESC LIMIT ?"
+        ).bind(.int(Int64(limit)))
+        var result: [RunRecord] = []
+        while try rows.step() {
+            result.append(
+                RunRecord(
+                    started: Date(timeIntervalSince1970: rows.double(0)), finished: Date(timeIntervalSince1970: rows.double(1)),
+                    exitCode: Int32(rows.int(2)), summary: rows.text(3) ?? ""))
+        }
+        return result
+    }
+
     // MARK: Encoding
 
     private func encode(_ value: some Encodable) throws(StateStoreError) -> String {

@@ -27,6 +27,18 @@ public protocol StateStore: AnyObject {
     func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError)
 
     func status(limit: Int) throws(StateStoreError) -> StatusReport
+
+    /// Records one finished run (`run` or `catch-up`) with its exit code and summary.
+    func recordRun(started: Date, finished: Date, exitCode: Int32, summary: String) throws(StateStoreError)
+    /// The most recent runs, newest first.
+    func recentRuns(limit: Int) throws(StateStoreError) -> [RunRecord]
+}
+
+public struct RunRecord: Sendable, Hashable {
+    public var started: Date
+    public var finished: Date
+    public var exitCode: Int32
+    public var summary: String
 }
 
 public enum Channel: String, Sendable, Hashable, Codable {

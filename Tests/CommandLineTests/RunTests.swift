@@ -131,6 +131,9 @@ import Testing
         let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
         let result = try scenario.run(["--summary"])
         #expect(result.status == 0)
+        // The run is recorded in the state with its summary.
+        let runs = try CLI.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*), max(exit_code) from runs').fetchone())", scenario.state])
+        #expect(runs.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "(1, 0)")
         #expect(result.stdout.contains("articles: 3 new"))
         #expect(result.stdout.contains("email: 6 delivered"))
     }

@@ -147,4 +147,15 @@ import Testing
         #expect(try store.firstMessageID(customer: "C", articleKey: "kb/A1", address: "c@x.example") == "<d-C-A1@x>")
         #expect(try store.seenArticles(["kb/A1"])["kb/A1"]?.revision == 2)
     }
+
+    @Test func runsAreRecordedNewestFirst() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        let start = Date(timeIntervalSince1970: 1_795_512_600)
+        try store.recordRun(started: start, finished: start.addingTimeInterval(2), exitCode: 0, summary: "first")
+        try store.recordRun(started: start.addingTimeInterval(600), finished: start.addingTimeInterval(601), exitCode: 1, summary: "second")
+        let runs = try store.recentRuns(limit: 10)
+        #expect(runs.map(\.summary) == ["second", "first"])
+        #expect(runs.map(\.exitCode) == [1, 0])
+        #expect(runs[1].finished == start.addingTimeInterval(2))
+    }
 }
