@@ -27,11 +27,12 @@ public struct Notification: Sendable {
 }
 
 /// SPEC 5's dispatch order: severity ascending, then plan elite, premium, xtreme,
-/// then article published time ascending (undated last), then customer id.
+/// then article published time ascending (undated last), then customer id, then
+/// article key (so that the order is total).
 public enum DispatchOrder {
     public static func precedes(
-        severity: Int, plan: Plan, published: Double?, customer: String,
-        _ otherSeverity: Int, _ otherPlan: Plan, _ otherPublished: Double?, _ otherCustomer: String
+        severity: Int, plan: Plan, published: Double?, customer: String, key: String,
+        _ otherSeverity: Int, _ otherPlan: Plan, _ otherPublished: Double?, _ otherCustomer: String, _ otherKey: String
     ) -> Bool {
         if severity != otherSeverity { return severity < otherSeverity }
         if plan != otherPlan { return plan > otherPlan }
@@ -39,19 +40,17 @@ public enum DispatchOrder {
         case let (a?, b?) where a != b: return a < b
         case (_?, nil): return true
         case (nil, _?): return false
-        default: return customer < otherCustomer
+        default: break
         }
+        if customer != otherCustomer { return customer < otherCustomer }
+        return key < otherKey
     }
 
     public static func precedes(_ lhs: Notification, _ rhs: Notification) -> Bool {
-        if lhs.article.severity == rhs.article.severity, lhs.customer.plan == rhs.customer.plan,
-            lhs.article.published == rhs.article.published, lhs.customer.id == rhs.customer.id
-        {
-            return lhs.article.key < rhs.article.key
-        }
-        return precedes(
+        precedes(
             severity: lhs.article.severity, plan: lhs.customer.plan,
-            published: lhs.article.published?.timeIntervalSince1970, customer: lhs.customer.id,
-            rhs.article.severity, rhs.customer.plan, rhs.article.published?.timeIntervalSince1970, rhs.customer.id)
+            published: lhs.article.published?.timeIntervalSince1970, customer: lhs.customer.id, key: lhs.article.key,
+            rhs.article.severity, rhs.customer.plan, rhs.article.published?.timeIntervalSince1970, rhs.customer.id,
+            rhs.article.key)
     }
 }

@@ -77,8 +77,9 @@ public final class EmailDispatcher {
                 for id in sent { outcomes.append(DeliveryOutcome(id: id, at: Date(), result: .delivered)) }
                 report.delivered += sent.count
             } catch {
+                let byID = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
                 for id in sent {
-                    guard let delivery = due.first(where: { $0.id == id }) else { continue }
+                    guard let delivery = byID[id] else { continue }
                     outcomes.append(failed(delivery, error, &report))
                 }
             }

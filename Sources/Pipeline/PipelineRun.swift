@@ -121,8 +121,9 @@ public final class PipelineRun {
         if let dispatch {
             for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
         }
-        let undelivered = (dispatch?.retrying ?? 0) + (dispatch?.dead ?? 0)
-        let exitCode = failedFeeds.isEmpty && undelivered == 0 ? ExitStatus.success : ExitStatus.failures
+        // Every failure cause counts, including a transport that could not even start.
+        let deliveryFailed = !(dispatch?.failureLines.isEmpty ?? true)
+        let exitCode = failedFeeds.isEmpty && !deliveryFailed ? ExitStatus.success : ExitStatus.failures
         try store.recordRun(started: started, finished: Date(), exitCode: exitCode, summary: summary)
         return exitCode
     }
@@ -156,7 +157,6 @@ public final class PipelineRun {
         } catch {
             if try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty {
                 report.count("email transport: \(error.message); deliveries wait for the next run")
-                report.retrying += 1
             }
             return report
         }
@@ -165,7 +165,6 @@ public final class PipelineRun {
             renderer = try EmailRenderer(templatesDirectory: email.templates, catalog: setup.configuration.catalog)
         } catch {
             report.count("email templates: \(error)")
-            report.retrying += 1
             return report
         }
         let customers = Dictionary(setup.registrations.customers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

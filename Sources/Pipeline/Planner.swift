@@ -89,12 +89,9 @@ public struct Planner {
         let order = keys.indices.sorted { lhs, rhs in
             let a = keys[lhs]
             let b = keys[rhs]
-            if a.severity == b.severity, a.plan == b.plan, a.published == b.published, a.customer == b.customer {
-                return a.key < b.key
-            }
             return DispatchOrder.precedes(
-                severity: a.severity, plan: a.plan, published: a.published, customer: a.customer, b.severity, b.plan,
-                b.published, b.customer)
+                severity: a.severity, plan: a.plan, published: a.published, customer: a.customer, key: a.key,
+                b.severity, b.plan, b.published, b.customer, b.key)
         }
         var digests: [String: [Int]] = [:]
         var digestOrder: [String] = []

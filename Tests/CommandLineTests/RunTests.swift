@@ -181,4 +181,23 @@ import Testing
         #expect(result.stderr.contains("pid 4242 on cronhost"))
         #expect(try scenario.messages().isEmpty)
     }
+
+    @Test func deliveriesWaitWhileTheTransportIsUnavailable() throws {
+        let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        let mboxConfig = try String(contentsOfFile: scenario.config, encoding: .utf8)
+        try CLI.write(
+            mboxConfig.replacingOccurrences(of: "transport: mbox:out.mbox", with: "transport: smtp://127.0.0.1:2525"),
+            to: scenario.config)
+        let blocked = try scenario.run()
+        #expect(blocked.status == 1)
+        #expect(blocked.stderr.contains("not available in this build"))
+        #expect(blocked.stderr.split(separator: "\n").count == 1, "one line per cause: \(blocked.stderr)")
+        let status = try CLI.critfix(["status", "--config", scenario.config, "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        #expect((json?["deliveries"] as? [String: Int])?["pending"] == 6)
+        // With a working transport the next run sends every waiting delivery, once.
+        try CLI.write(mboxConfig, to: scenario.config)
+        #expect(try scenario.run().status == 0)
+        #expect(try scenario.messages().count == 6)
+    }
 }
