@@ -21,6 +21,10 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // A thin Swift face on libcurl's easy interface, shared by fetching, SMTP and webhooks.
+        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: strictSettings),
 
         // The domain: versions, ranges, kinds, the product catalog, feed items and articles.
         .target(name: "Articles", dependencies: ["CCrypto"], swiftSettings: strictSettings),
