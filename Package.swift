@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Articles", dependencies: ["CCrypto"], swiftSettings: strictSettings),
         // Streaming libxml2 parser: RSS 2.0, RSS 1.0, Atom 1.0, CVRF -> FeedItem.
         .target(name: "FeedParsing", dependencies: ["CLibXML2", "Articles"], swiftSettings: strictSettings),
+        // Feeds over HTTP(S): libcurl, conditional GET, redirects, timeouts, a size cap.
+        .target(name: "FeedFetching", dependencies: ["Curl", "CCurl"], swiftSettings: strictSettings),
         // critfix.yaml and registrations.yaml: loading and validation.
         .target(
             name: "Configuration",
@@ -46,7 +48,7 @@ let package = Package(
         // One run: fetch, parse, match, record, deliver.
         .target(
             name: "Pipeline",
-            dependencies: ["Articles", "FeedParsing", "Configuration", "Matching", "StateStore", "Delivery"],
+            dependencies: ["Articles", "FeedParsing", "FeedFetching", "Configuration", "Matching", "StateStore", "Delivery"],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "critfix",

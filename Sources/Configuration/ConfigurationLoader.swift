@@ -40,6 +40,8 @@ internal import Yams
 /// | `webhooks.ca_file` | path | none |
 /// | `webhooks.allow_private_addresses` | boolean | false |
 /// | `webhooks.concurrency` | integer ≥ 1 | 16 |
+/// | `fetch.concurrency` | integer 1…64 | 8 |
+/// | `fetch.max_size` | a size: bytes, or a number with KiB, MiB (KB, MB) | 20 MiB |
 /// | `targets` | plan → {severity 1…4 → minutes ≥ 1} | none |
 ///
 /// Relative paths are resolved against the configuration file's directory (`~/`
@@ -83,7 +85,7 @@ struct ConfigurationReader {
     let directory: String
     let environment: [String: String]
 
-    static let topKeys = ["state", "registrations", "feeds", "products", "email", "webhooks", "targets"]
+    static let topKeys = ["state", "registrations", "feeds", "products", "email", "webhooks", "fetch", "targets"]
     static let feedKeys = ["name", "url", "ca_file", "defaults", "timeout", "alert_after"]
     static let defaultsKeys = ["product", "kind", "severity"]
     static let productKeys = ["id", "name", "aliases", "critical_notifications"]
@@ -124,6 +126,7 @@ struct ConfigurationReader {
         var productsNode: Node?
         var email = EmailSettings()
         var webhooks = WebhookSettings()
+        var fetch = FetchSettings()
         var targets: [Plan: [Int: Int]] = [:]
         for (keyNode, value) in checker.entries(top, "") {
             guard let key = checker.key(keyNode, "") else { continue }
@@ -136,6 +139,7 @@ struct ConfigurationReader {
             case "products": productsNode = value
             case "email": readEmail(value, into: &email)
             case "webhooks": readWebhooks(value, into: &webhooks)
+            case "fetch": readFetch(value, into: &fetch)
             case "targets": targets = readTargets(value)
             default:
                 // `x-…` keys hold anchors for merge keys (`x-common: &common …`), as in Compose files.
@@ -153,7 +157,7 @@ struct ConfigurationReader {
         guard let registrations else { return nil }
         return CritfixConfiguration(
             path: file, state: state, registrations: registrations, feeds: feeds, catalog: catalog, email: email,
-            webhooks: webhooks, targets: targets)
+            webhooks: webhooks, fetch: fetch, targets: targets)
     }
 
     // MARK: state
@@ -526,6 +530,31 @@ struct ConfigurationReader {
                 if let count = checker.integer(value, path, atLeast: 1) { webhooks.concurrency = count }
             default:
                 checker.unknownKey(keyNode, key, allowed: Self.webhookKeys, path)
+            }
+        }
+    }
+
+    // MARK: fetch
+
+    static let fetchKeys = ["concurrency", "max_size"]
+
+    mutating func readFetch(_ node: Node, into fetch: inout FetchSettings) {
+        guard let mapping = checker.mapping(node, "fetch") else { return }
+        for (keyNode, value) in checker.entries(mapping, "fetch") {
+            guard let key = checker.key(keyNode, "fetch") else { continue }
+            let path = "fetch.\(key)"
+            switch key {
+            case "concurrency":
+                guard let count = checker.integer(value, path, atLeast: 1) else { continue }
+                guard count <= 64 else {
+                    checker.error(at: value, path, "\(count) is too many feeds at once (at most 64)")
+                    continue
+                }
+                fetch.concurrency = count
+            case "max_size":
+                if let bytes = checker.size(value, path) { fetch.maxSize = bytes }
+            default:
+                checker.unknownKey(keyNode, key, allowed: Self.fetchKeys, path)
             }
         }
     }

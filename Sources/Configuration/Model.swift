@@ -11,13 +11,14 @@ public struct CritfixConfiguration: Sendable {
     public var catalog: Catalog
     public var email: EmailSettings
     public var webhooks: WebhookSettings
+    public var fetch: FetchSettings
     /// Latency targets in minutes per plan and severity (SPEC 3 `targets`).
     public var targets: [Plan: [Int: Int]]
 
     public init(
         path: String, state: StateLocation, registrations: String, feeds: [FeedConfiguration],
         catalog: Catalog, email: EmailSettings = EmailSettings(), webhooks: WebhookSettings = WebhookSettings(),
-        targets: [Plan: [Int: Int]] = [:]
+        fetch: FetchSettings = FetchSettings(), targets: [Plan: [Int: Int]] = [:]
     ) {
         self.path = path
         self.state = state
@@ -26,6 +27,7 @@ public struct CritfixConfiguration: Sendable {
         self.catalog = catalog
         self.email = email
         self.webhooks = webhooks
+        self.fetch = fetch
         self.targets = targets
     }
 }
@@ -112,6 +114,19 @@ public struct EmailSettings: Sendable, Hashable {
         self.templates = templates
         self.maxAttempts = maxAttempts
         self.retryDelays = retryDelays
+    }
+}
+
+/// How feeds are fetched (an extension of SPEC 3: its section 8 gives the defaults).
+public struct FetchSettings: Sendable, Hashable {
+    /// Feeds fetched at once (default 8).
+    public var concurrency: Int
+    /// The largest feed body accepted, after decompression (default 20 MiB).
+    public var maxSize: Int
+
+    public init(concurrency: Int = 8, maxSize: Int = 20 << 20) {
+        self.concurrency = concurrency
+        self.maxSize = maxSize
     }
 }
 

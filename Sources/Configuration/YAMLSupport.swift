@@ -443,6 +443,26 @@ extension Checker {
         return seconds
     }
 
+    /// A size in bytes: `20MiB`, `512 KiB`, `20MB` (taken as MiB, as operators mean it) or a number of bytes.
+    mutating func size(_ node: Node, _ path: @autoclosure () -> String) -> Int? {
+        guard let text = scalar(node, path()) else {
+            if node.isNull { error(at: node, path(), "is empty (expected a size such as 20MiB)") }
+            return nil
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix(while: \.isNumber)
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let multipliers: [String: Int] = ["": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+                                          "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30]
+        guard let number = Int(digits), let multiplier = multipliers[unit], number > 0,
+            number <= Int.max / multiplier
+        else {
+            error(at: node, path(), "'\(Text.shown(text))' is not a size (expected a number with KiB, MiB or GiB, such as 20MiB)")
+            return nil
+        }
+        return number * multiplier
+    }
+
     /// A non-empty list of durations.
     mutating func durations(_ node: Node, _ path: @autoclosure () -> String) -> [Double]? {
         guard let items = list(node, path()) else { return nil }

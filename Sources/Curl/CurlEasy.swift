@@ -48,6 +48,14 @@ public final class CurlEasy {
         errorBuffer.deallocate()
     }
 
+    /// Forgets every option of the last transfer but keeps connections and caches.
+    public func reset() {
+        curl_easy_reset(handle)
+        errorBuffer[0] = 0
+        critfix_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        set(CURLOPT_NOSIGNAL, 1)
+    }
+
     public func set(_ option: CURLoption, _ value: Int) {
         critfix_easy_setopt_long(handle, option, value)
     }

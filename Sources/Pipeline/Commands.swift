@@ -35,16 +35,12 @@ public enum Commands {
             }
         }
         let feed = feedConfiguration(for: source, in: configuration)
-        guard let path = FeedLoader.localPath(feed.url) else {
-            console.error("critfix: cannot fetch \(source): only local files are supported by this build")
-            return ExitStatus.failures
-        }
         let normalizer = ArticleNormalizer(feed: feed.name, defaults: feed.defaults, catalog: configuration?.catalog)
         let output = BufferedOutput()
         var warnings: [FeedWarning] = []
         var count = 0
         if format == .json { output.write("{\"articles\": [") }
-        let result = FeedParser.parse(file: path) { item in
+        let parser = FeedParser { item in
             let article = normalizer.article(from: item, warnings: &warnings)
             switch format {
             case .json:
@@ -54,6 +50,15 @@ public enum Commands {
                 output.write(text(article))
             }
             count += 1
+        }
+        // Unconditional: `parse` shows what the feed holds now.
+        let loader = FeedLoader(catalog: configuration?.catalog, fetch: configuration?.fetch ?? FetchSettings())
+        let outcome = loader.read(feed, validators: nil, into: parser)
+        var result = parser.finish()
+        if let failure = outcome.failure {
+            result.error = FeedParseError(line: nil, message: failure)
+        } else if let error = result.error, let contentType = outcome.contentType {
+            result.error = FeedParseError(line: nil, message: FeedLoader.describe(error, contentType: contentType))
         }
         warnings = result.warnings + warnings
         warnings.sort { ($0.line ?? 0) < ($1.line ?? 0) }

@@ -1,7 +1,10 @@
 public import Articles
 public import Configuration
+import FeedFetching
 public import FeedParsing
 import Foundation
+public import StateStore
+import Synchronization
 
 /// One feed read and parsed: its articles, or why it failed.
 public struct LoadedFeed: Sendable {
@@ -20,15 +23,33 @@ public struct LoadedFeed: Sendable {
     public var notModified = false
 }
 
-/// Reads feeds from files (paths and `file://` URLs) and parses them while reading.
-/// HTTP(S) fetching plugs in here.
+/// What reading one source into a parser gave, besides the parser's own result.
+public struct SourceOutcome: Sendable {
+    public var httpStatus: Int?
+    public var etag: String?
+    public var lastModified: String?
+    public var contentType: String?
+    public var notModified = false
+    /// The transfer failed (network, HTTP status, size); the parser's error is separate.
+    public var failure: String?
+}
+
+/// Reads feeds — files, `file://` URLs and HTTP(S) through libcurl — parsing each while
+/// it arrives, several at once (SPEC 8).
 public struct FeedLoader: Sendable {
     public let catalog: Catalog?
     public let limits: FeedParserLimits
+    public let fetch: FetchSettings
+    public let userAgent: String
 
-    public init(catalog: Catalog?, limits: FeedParserLimits = FeedParserLimits()) {
+    public init(
+        catalog: Catalog?, fetch: FetchSettings = FetchSettings(), limits: FeedParserLimits = FeedParserLimits(),
+        userAgent: String = Product.userAgent
+    ) {
         self.catalog = catalog
+        self.fetch = fetch
         self.limits = limits
+        self.userAgent = userAgent
     }
 
     /// The local path a feed URL names, or nil for a network URL.
@@ -42,21 +63,69 @@ public struct FeedLoader: Sendable {
         return url
     }
 
-    public func load(_ feed: FeedConfiguration) -> LoadedFeed {
+    /// Loads every feed, `fetch.concurrency` at a time, each with the validators of its
+    /// last successful fetch (by name). The result is in the order of `feeds`.
+    public func loadAll(
+        _ feeds: [FeedConfiguration], validators: [String: FeedState] = [:], progress: (Int) -> Void = { _ in }
+    ) -> [LoadedFeed] {
+        let shared = SharedProgress(count: feeds.count)
+        let finished = DispatchSemaphore(value: 0)
+        let workers = min(max(fetch.concurrency, 1), feeds.count)
+        let loader = self
+        for _ in 0..<workers {
+            let thread = Thread {
+                // One libcurl handle per thread: connections to one server are reused.
+                var fetcher: FeedFetcher?
+                while true {
+                    let index = shared.next.add(1, ordering: .relaxed).oldValue
+                    guard index < feeds.count else { break }
+                    let feed = feeds[index]
+                    let loaded = loader.load(feed, validators: validators[feed.name], fetcher: &fetcher)
+                    shared.results.withLock { $0[index] = loaded }
+                    finished.signal()
+                }
+            }
+            // libxml2 and the parser's callbacks need more than a secondary thread's default stack.
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        for done in 0..<feeds.count {
+            finished.wait()
+            progress(done + 1)
+        }
+        return shared.results.withLock { $0.map { $0! } }
+    }
+
+    /// Loads one feed on the calling thread.
+    public func load(_ feed: FeedConfiguration, validators: FeedState? = nil) -> LoadedFeed {
+        var fetcher: FeedFetcher?
+        return load(feed, validators: validators, fetcher: &fetcher)
+    }
+
+    private func load(_ feed: FeedConfiguration, validators: FeedState?, fetcher: inout FeedFetcher?) -> LoadedFeed {
         var loaded = LoadedFeed(feed: feed)
-        guard let path = FeedLoader.localPath(feed.url) else {
-            loaded.failure = "cannot fetch \(feed.url): only local files are supported by this build"
+        var items: [FeedItem] = []
+        let parser = FeedParser(limits: limits) { items.append($0) }
+        let source = read(feed, validators: validators, into: parser, fetcher: &fetcher)
+        loaded.httpStatus = source.httpStatus
+        loaded.etag = source.etag
+        loaded.lastModified = source.lastModified
+        if let failure = source.failure {
+            loaded.failure = failure
             return loaded
         }
-        let normalizer = ArticleNormalizer(feed: feed.name, defaults: feed.defaults, catalog: catalog)
-        var items: [FeedItem] = []
-        let result = FeedParser.parse(file: path, limits: limits) { items.append($0) }
+        if source.notModified {
+            loaded.notModified = true
+            return loaded
+        }
+        let result = parser.finish()
         loaded.title = result.title
         loaded.format = result.format
         if let error = result.error {
-            loaded.failure = error.description
+            loaded.failure = FeedLoader.describe(error, contentType: source.contentType)
             return loaded
         }
+        let normalizer = ArticleNormalizer(feed: feed.name, defaults: feed.defaults, catalog: catalog)
         var warnings = result.warnings
         var seen: [String: Int] = [:]
         for item in items {
@@ -72,4 +141,89 @@ public struct FeedLoader: Sendable {
         loaded.warnings = warnings
         return loaded
     }
+
+    /// Streams the feed's bytes into `parser` (without finishing it). For HTTP(S), the
+    /// stored validators make the request conditional — only when they were recorded for
+    /// this same URL — and a 304 leaves the parser untouched.
+    public func read(_ feed: FeedConfiguration, validators: FeedState?, into parser: FeedParser) -> SourceOutcome {
+        var fetcher: FeedFetcher?
+        return read(feed, validators: validators, into: parser, fetcher: &fetcher)
+    }
+
+    private func read(
+        _ feed: FeedConfiguration, validators: FeedState?, into parser: FeedParser, fetcher: inout FeedFetcher?
+    ) -> SourceOutcome {
+        var outcome = SourceOutcome()
+        if let path = FeedLoader.localPath(feed.url) {
+            if let failure = FeedLoader.readFile(path, into: parser) { outcome.failure = failure }
+            return outcome
+        }
+        if fetcher == nil {
+            do {
+                fetcher = try FeedFetcher(userAgent: userAgent)
+            } catch {
+                outcome.failure = error.reason
+                return outcome
+            }
+        }
+        let sameURL = validators?.url == feed.url
+        let request = FetchRequest(
+            url: feed.url, timeout: feed.timeout, caFile: feed.caFile, maxBytes: fetch.maxSize,
+            etag: sameURL ? validators?.etag : nil, lastModified: sameURL ? validators?.lastModified : nil)
+        let result = fetcher!.fetch(request) { chunk in
+            parser.consume(chunk)
+            return true
+        }
+        switch result {
+        case .success(let response):
+            outcome.httpStatus = response.status
+            outcome.etag = response.etag
+            outcome.lastModified = response.lastModified
+            outcome.contentType = response.contentType
+            outcome.notModified = response.notModified
+        case .failure(let failure):
+            outcome.httpStatus = failure.status
+            outcome.failure = failure.reason
+        }
+        return outcome
+    }
+
+    /// Reads a local file in 256 KiB chunks; returns why it could not be read.
+    static func readFile(_ path: String, into parser: FeedParser) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "cannot open \(path): \(String(cString: strerror(errno)))" }
+        defer { close(fd) }
+        let size = 256 << 10
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, size)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return "cannot read \(path): \(String(cString: strerror(errno)))"
+            }
+            if count == 0 { return nil }
+            parser.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// A parse error as the reason a feed failed; a server sending HTML gets said plainly.
+    static func describe(_ error: FeedParseError, contentType: String?) -> String {
+        guard let contentType, contentType.lowercased().hasPrefix("text/html") else { return error.description }
+        return "not a feed: the server sent an HTML page (Content-Type: \(contentType)); \(error.description)"
+    }
+}
+
+/// The work list and results of `loadAll`, shared by its threads.
+private final class SharedProgress: Sendable {
+    let next = Atomic<Int>(0)
+    let results: Mutex<[LoadedFeed?]>
+
+    init(count: Int) { results = Mutex(Array(repeating: nil, count: count)) }
+}
+
+/// The product's name and version, as it introduces itself to servers.
+public enum Product {
+    public static let version = "0.1.0"
+    public static let userAgent = "critfix/\(version)"
 }

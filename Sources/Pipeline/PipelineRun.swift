@@ -62,12 +62,14 @@ public final class PipelineRun {
         if options.noFetch { feeds = [] }
 
         var phases = PhaseTimer()
-        // Fetch and parse.
-        let loader = FeedLoader(catalog: configuration.catalog)
-        var loaded: [LoadedFeed] = []
-        for (position, feed) in feeds.enumerated() {
-            console.progress("reading feed \(position + 1)/\(feeds.count): \(feed.name)")
-            loaded.append(loader.load(feed))
+        // Fetch and parse, several feeds at once, each conditional on its last successful fetch.
+        let loader = FeedLoader(catalog: configuration.catalog, fetch: configuration.fetch)
+        var validators: [String: FeedState] = [:]
+        for feed in feeds {
+            if let state = try store.feedState(feed.name) { validators[feed.name] = state }
+        }
+        let loaded = loader.loadAll(feeds, validators: validators) { done in
+            self.console.progress("reading feeds: \(done)/\(feeds.count)")
         }
         console.endProgress()
         phases.end("read")
@@ -210,7 +212,9 @@ public final class PipelineRun {
         var lines: [String] = []
         let verb = options.catchUp ? "catch-up" : options.dryRun ? "run --dry-run" : "run"
         lines.append("critfix \(verb) at \(Timestamp.rfc3339(started)), \(String(format: "%.1f", elapsed)) s")
-        lines.append("feeds: \(loaded.count - failedFeeds.count) read, \(failedFeeds.count) failed")
+        let unchanged = loaded.filter(\.notModified).count
+        let unchangedText = unchanged > 0 ? " (\(unchanged) unchanged since the last fetch)" : ""
+        lines.append("feeds: \(loaded.count - failedFeeds.count) read\(unchangedText), \(failedFeeds.count) failed")
         lines.append("articles: \(plan.newArticles) new, \(plan.revisedArticles) revised, \(plan.unmatchedArticles) unmatched")
         let recorded = options.catchUp ? "recorded as already notified" : options.dryRun ? "would be recorded" : "recorded"
         lines.append("notifications: \(plan.batch.notifications.count) \(recorded)")

@@ -91,7 +91,8 @@ public final class SQLiteStateStore: StateStore {
                     INSERT INTO feeds(name, url, last_fetch, http_status, etag, last_modified, failures_in_a_row, last_error, last_success)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, NULL, ?3)
                     ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, http_status = ?4,
-                        etag = COALESCE(?5, etag), last_modified = COALESCE(?6, last_modified),
+                        etag = CASE WHEN ?4 = 304 THEN COALESCE(?5, etag) ELSE ?5 END,
+                        last_modified = CASE WHEN ?4 = 304 THEN COALESCE(?6, last_modified) ELSE ?6 END,
                         failures_in_a_row = 0, last_error = NULL, last_success = ?3
                     """
                 ).bind(
@@ -104,7 +105,9 @@ public final class SQLiteStateStore: StateStore {
                     INSERT INTO feeds(name, url, last_fetch, http_status, failures_in_a_row, last_error)
                     VALUES (?1, ?2, ?3, ?4, 1, ?5)
                     ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, http_status = ?4,
-                        failures_in_a_row = failures_in_a_row + 1, last_error = ?5
+                        failures_in_a_row = failures_in_a_row + 1, last_error = ?5,
+                        etag = CASE WHEN url = ?2 THEN etag END,
+                        last_modified = CASE WHEN url = ?2 THEN last_modified END
                     """
                 ).bind(
                     .text(name), .text(fetch.url), .double(fetch.at.timeIntervalSince1970), .optional(fetch.httpStatus),

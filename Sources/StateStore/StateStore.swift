@@ -10,6 +10,9 @@ public protocol StateStore: AnyObject {
     func lock() throws(StateStoreError)
 
     func feedState(_ name: String) throws(StateStoreError) -> FeedState?
+    /// Records one fetch. A success replaces the validators (ETag, Last-Modified) — a 304
+    /// keeps those it does not send again — and resets the failure count; a failure
+    /// counts one more in a row and keeps the validators unless the URL changed.
     func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError)
 
     /// The latest recorded revision of each of these article keys that was seen.

@@ -7,7 +7,7 @@ struct Critfix: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "critfix",
         abstract: "Notify registered customers of critical fixes published in vendor feeds.",
-        version: "0.1.0",
+        version: Product.version,
         subcommands: [Run.self, CatchUp.self, Check.self, Parse.self, Explain.self, Status.self])
 }
 
