@@ -66,7 +66,10 @@ extension Commands {
             if let status = feed.httpStatus { line += ", HTTP \(status)" }
             if let etag = feed.etag { line += ", ETag \(etag)" }
             line += feed.articles == 1 ? ", 1 article" : ", \(feed.articles) articles"
-            if feed.failuresInARow > 0 { line += ", \(feed.failuresInARow) failures in a row: \(feed.lastError ?? "")" }
+            if feed.failuresInARow > 0 {
+                let failures = feed.failuresInARow == 1 ? "1 failure" : "\(feed.failuresInARow) failures in a row"
+                line += ", \(failures): \(feed.lastError ?? "")"
+            }
             lines.append(line)
         }
         lines.append(

@@ -94,6 +94,10 @@ import Testing
         #expect(try scenario.feedStatus("huge")["articles"] as? Int == 0)
         #expect(try scenario.feedStatus("cut")["articles"] as? Int == 0)
         #expect(try scenario.feedStatus("good")["failures_in_a_row"] as? Int == 0)
+        let text = try CLI.critfix(["status", "--config", scenario.config]).stdout
+        #expect(text.contains("  broken: "))
+        #expect(text.contains(", HTTP 500, 0 articles, 1 failure: HTTP 500 Internal Server Error"), "\(text)")
+        #expect(text.contains(", HTTP 304") == false)
 
         // The server saw the big body stopped early rather than read to its end.
         #expect(try server.requests().contains { $0.path == "/status/500" && $0.status == 500 })
