@@ -49,16 +49,19 @@ public struct FeedParseResult: Sendable {
     public var error: FeedParseError?
     /// Items handed to `onItem`.
     public var itemCount: Int
+    /// The feed in detail: only from a parser made with ``FeedParser/init(limits:onDetailedItem:)``.
+    public var detail: FeedDetail?
 
     public init(
         title: String? = nil, format: FeedFormat? = nil, warnings: [FeedWarning] = [], error: FeedParseError? = nil,
-        itemCount: Int = 0
+        itemCount: Int = 0, detail: FeedDetail? = nil
     ) {
         self.title = title
         self.format = format
         self.warnings = warnings
         self.error = error
         self.itemCount = itemCount
+        self.detail = detail
     }
 }
 
@@ -75,10 +78,18 @@ public struct FeedParseResult: Sendable {
 /// `XML_PARSE_NONET` is set, and nesting depth, collected text and document size are bounded.
 /// libxml2's messages become ``FeedParseError``/warnings; nothing is printed.
 ///
+/// Detail mode (``init(limits:onDetailedItem:)``) reads every link, person, tag and date
+/// element besides, and the dialect and encoding (``FeedDetail``, ``EntryDetail``). It also
+/// reads on past well-formedness errors (libxml2's recovery), to report what a lenient reader
+/// would still find; the first such error stays in ``FeedParseResult/error``. The hardening
+/// above holds in both modes. The default mode is the fast one and runs none of it.
+///
 /// One instance parses one document on one thread.
 public final class FeedParser {
     let limits: FeedParserLimits
     let onItem: (FeedItem) -> Void
+    /// Detail mode's reader; nil in the default mode.
+    let detail: DetailReader?
 
     // The stored state below is only ever touched from this parser's own SAX callbacks and
     // methods, on one thread, and never through overlapping accesses (the text buffer is a
@@ -95,6 +106,8 @@ public final class FeedParser {
     @exclusivity(unchecked) var suppressedWarnings = 0
     /// A message libxml2 sent to its generic (unstructured) error channel.
     @exclusivity(unchecked) var genericError: String?
+    /// Detail mode, root element not a feed: the rest is only checked for well-formedness.
+    @exclusivity(unchecked) var ignoringContent = false
 
     // Element state.
     @exclusivity(unchecked) var depth = 0
@@ -126,6 +139,20 @@ public final class FeedParser {
     public init(limits: FeedParserLimits = FeedParserLimits(), onItem: @escaping (FeedItem) -> Void) {
         self.limits = limits
         self.onItem = onItem
+        detail = nil
+        stack.reserveCapacity(64)
+        textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
+    }
+
+    /// Detail mode: each item is handed over with its ``EntryDetail``, and ``finish()``'s
+    /// result carries the ``FeedDetail``. Slower than the default mode; for diagnostics and
+    /// conformance checks.
+    public init(
+        limits: FeedParserLimits = FeedParserLimits(), onDetailedItem: @escaping (FeedItem, EntryDetail) -> Void
+    ) {
+        self.limits = limits
+        onItem = { _ in }
+        detail = DetailReader(onEntry: onDetailedItem)
         stack.reserveCapacity(64)
         textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
     }
@@ -178,12 +205,19 @@ public final class FeedParser {
             if !failed, context != nil {
                 push(UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
             }
+            if detail != nil, let context, context.pointee.wellFormed == 0 || context.pointee.nsWellFormed == 0 {
+                markIllFormed(line: currentLine, "not well-formed")
+            }
             if !failed, let context, context.pointee.wellFormed == 0 {
                 fail(line: currentLine, "not well-formed")
             }
-            if !failed, result.format == nil {
+            if !failed, result.format == nil, result.error == nil {
                 fail(line: nil, "empty document: no root element")
             }
+        }
+        if let detail {
+            if consumed == 0 { detail.feed.isWellFormed = false }
+            result.detail = detail.feed
         }
         if suppressedWarnings > 0 {
             result.warnings.append(FeedWarning(line: nil, "\(suppressedWarnings) more warnings not shown"))
@@ -231,6 +265,18 @@ public final class FeedParser {
         return parser.finish()
     }
 
+    /// Detail mode over a whole document in memory: the result (with ``FeedParseResult/detail``)
+    /// and every item with its detail, in document order.
+    public static func parseDetailed(
+        data: [UInt8], limits: FeedParserLimits = FeedParserLimits()
+    ) -> (result: FeedParseResult, entries: [(item: FeedItem, detail: EntryDetail)]) {
+        var entries: [(item: FeedItem, detail: EntryDetail)] = []
+        let parser = FeedParser(limits: limits) { entries.append((item: $0, detail: $1)) }
+        data.withUnsafeBytes { parser.consume($0) }
+        let result = parser.finish()
+        return (result, entries)
+    }
+
     private func finishWithoutInput() -> FeedParseResult {
         failed = true
         return finish()
@@ -247,7 +293,7 @@ public final class FeedParser {
 
     private func start(with first: UnsafeRawBufferPointer) {
         precondition(FeedParser.libraryReady)
-        var handler = FeedParser.makeHandler()
+        var handler = FeedParser.makeHandler(detail: detail != nil)
         // The first (at least 4) bytes go in at creation, for encoding detection.
         let head = UnsafeRawBufferPointer(rebasing: first[0..<min(4, first.count)])
         let created = withErrorHandlers {
@@ -260,8 +306,10 @@ public final class FeedParser {
             return
         }
         context = created
-        // Never XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE.
-        xmlCtxtUseOptions(created, Int32(XML_PARSE_NONET.rawValue))
+        // Never XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE. Detail mode reads on
+        // past well-formedness errors (RECOVER), which loads and expands nothing more.
+        let recover = detail != nil ? XML_PARSE_RECOVER.rawValue : 0
+        xmlCtxtUseOptions(created, Int32(XML_PARSE_NONET.rawValue | recover))
         if first.count > head.count {
             push(UnsafeRawBufferPointer(rebasing: first[head.count...]), terminate: false)
         }
@@ -279,6 +327,7 @@ public final class FeedParser {
             }
             offset += count
             if let message = genericError, !failed {
+                if detail != nil { markIllFormed(line: currentLine, "not well-formed: \(message)") }
                 fail(line: currentLine, "not well-formed: \(message)", stopNow: false)
             }
         } while offset < bytes.count && !failed
@@ -358,8 +407,20 @@ public final class FeedParser {
                 fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements", stopNow: false)
                 return
             }
+            if detail != nil {
+                markIllFormed(line: line, "not well-formed: \(message)")
+                // An undeclared entity (`&eacute;` without a DTD): keep its text, as a
+                // document with an external subset would (see `handler.reference`).
+                if error.code == Int32(XML_ERR_UNDECLARED_ENTITY.rawValue), let name = error.str1 {
+                    appendEntityReference(UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self))
+                }
+                return
+            }
             fail(line: line, "not well-formed: \(message)", stopNow: false)
         } else {
+            if detail != nil, error.domain == Int32(XML_FROM_NAMESPACE.rawValue) {
+                markIllFormed(line: line, "not well-formed: \(message)")
+            }
             warn(line: line, message)
         }
     }
@@ -375,6 +436,14 @@ public final class FeedParser {
         if stopNow, let context { xmlStopParser(context) }
     }
 
+    /// Detail mode: the document is not well-formed, and parsing goes on (libxml2 recovers).
+    /// The first such error is the result's error.
+    func markIllFormed(line: Int?, _ message: String) {
+        guard let detail else { return }
+        detail.feed.isWellFormed = false
+        if result.error == nil { result.error = FeedParseError(line: line, message: message) }
+    }
+
     func warn(line: Int?, _ message: String) {
         if result.warnings.count < FeedParser.maxWarnings {
             result.warnings.append(FeedWarning(line: line, message))
@@ -385,7 +454,7 @@ public final class FeedParser {
 
     // MARK: - SAX handler
 
-    private static func makeHandler() -> xmlSAXHandler {
+    private static func makeHandler(detail: Bool) -> xmlSAXHandler {
         // Every handler not set here stays NULL: no DOM is built, nothing is loaded.
         var handler = xmlSAXHandler()
         handler.initialized = XML_SAX2_MAGIC
@@ -414,18 +483,7 @@ public final class FeedParser {
             // Only reached for an undeclared entity in a document with an external subset
             // (which is never loaded): keep the text readable.
             guard let context, let name else { return }
-            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
-            guard parser.collecting else { return }
-            let length = Int(xmlStrlen(name))
-            if let scalar = PlainText.namedEntity(UnsafeBufferPointer(start: name, count: length)) {
-                var unicode = Unicode.Scalar(scalar) ?? " "
-                if scalar == 0xA0 { unicode = " " }
-                let encoded = Array(String(Character(unicode)).utf8)
-                encoded.withUnsafeBufferPointer { parser.appendText($0.baseAddress!, $0.count) }
-            } else {
-                let literal = Array("&".utf8) + Array(UnsafeBufferPointer(start: name, count: length)) + Array(";".utf8)
-                literal.withUnsafeBufferPointer { parser.appendText($0.baseAddress!, $0.count) }
-            }
+            Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue().appendEntityReference(name)
         }
         // Hardening: declarations are ignored, nothing external is ever read.
         handler.entityDecl = { _, _, _, _, _, _ in }
@@ -434,7 +492,81 @@ public final class FeedParser {
         handler.resolveEntity = { _, _, _ in nil }
         handler.externalSubset = { _, _, _, _ in }
         handler.serror = FeedParser.structuredError
+        if detail { addDetailHandlers(&handler) }
         return handler
+    }
+
+    /// Detail mode: the same callbacks, each also feeding the detail reader; the DOCTYPE is
+    /// looked at (its public id names the RSS 0.91 dialect) but never loaded.
+    private static func addDetailHandlers(_ handler: inout xmlSAXHandler) {
+        handler.startElementNs = { context, localname, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
+            guard let context, let localname else { return }
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                let attributes = Attributes(base: attributes, count: Int(attributeCount))
+                if $0.ignoringContent {
+                    $0.skipElement()
+                    return
+                }
+                $0.startElement(localname: localname, prefix: prefix, uri: uri, attributes: attributes)
+                $0.detailStart(
+                    localname: localname, uri: uri, attributes: attributes, namespaces: namespaces,
+                    namespaceCount: Int(namespaceCount))
+            }
+        }
+        handler.endElementNs = { context, _, _, _ in
+            guard let context else { return }
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                if !$0.ignoringContent { $0.detailEnd() }
+                $0.endElement()
+            }
+        }
+        let characters: charactersSAXFunc = { context, bytes, count in
+            guard let context, let bytes, count > 0 else { return }
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                if $0.collecting { $0.appendText(bytes, Int(count)) }
+                $0.detailAppend(bytes, Int(count))
+            }
+        }
+        handler.characters = characters
+        handler.ignorableWhitespace = characters
+        handler.cdataBlock = characters
+        handler.internalSubset = { context, _, publicID, systemID in
+            guard let context else { return }
+            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
+            for id in [publicID, systemID] {
+                if let id, String(cString: id).lowercased().contains("netscape") { parser.detail?.netscapeDoctype = true }
+            }
+        }
+    }
+
+    /// Detail mode, below a root that is not a feed: only depth is counted.
+    func skipElement() {
+        guard !failed else { return }
+        depth += 1
+        if depth > limits.maxDepth {
+            fail(line: currentLine, "nesting deeper than \(limits.maxDepth) elements")
+            return
+        }
+        stack.append(0)
+    }
+
+    /// The text of an entity reference libxml2 could not resolve: an HTML named entity
+    /// becomes its character (no-break space a plain space), anything else stays as written.
+    func appendEntityReference(_ name: UnsafePointer<UInt8>) {
+        guard collecting || detail?.capturing == true else { return }
+        let length = Int(xmlStrlen(name))
+        let bytes: [UInt8]
+        if let scalar = PlainText.namedEntity(UnsafeBufferPointer(start: name, count: length)) {
+            var unicode = Unicode.Scalar(scalar) ?? " "
+            if scalar == 0xA0 { unicode = " " }
+            bytes = Array(String(Character(unicode)).utf8)
+        } else {
+            bytes = Array("&".utf8) + Array(UnsafeBufferPointer(start: name, count: length)) + Array(";".utf8)
+        }
+        bytes.withUnsafeBufferPointer {
+            if collecting { appendText($0.baseAddress!, $0.count) }
+            if detail != nil { detailAppend($0.baseAddress!, $0.count) }
+        }
     }
 
     // MARK: - Text
