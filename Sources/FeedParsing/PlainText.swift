@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns collected character data into the plain text an article carries: white space
 /// collapsed, and for HTML (an RSS `description`, Atom `type="html"`) tags, comments,
 /// scripts and styles removed and HTML entities decoded. Works on UTF-8 bytes, one pass.
@@ -11,34 +13,15 @@ enum PlainText {
     /// At most `maxCharacters` characters when given.
     static func collapsed(_ bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
         withOutput(capacity: bytes.count, maxCharacters: maxCharacters) { out in
-            let n = bytes.count
-            var i = 0
-            while i < n {
-                let c = bytes[i]
-                if c > 0x20, c != 0x7F, c != 0xC2 {
+            out.repairsControls = true
+            for c in bytes {
+                if c > 0x20 {
                     out.append(c)
                 } else if isSpace(c) {
                     out.pendingSpace = true
-                } else {
-                    i = control(bytes, at: i, into: &out)
-                    continue
-                }
-                i += 1
+                }  // else a C0 control: dropped
             }
         }
-    }
-
-    /// `b[i]` is a C0 control, DEL or 0xC2 (which leads U+0080–U+00BF): writes what it
-    /// stands for and returns the index after it.
-    private static func control(_ b: UnsafeBufferPointer<UInt8>, at i: Int, into out: inout Output) -> Int {
-        let c = b[i]
-        if c == 0xC2, i + 1 < b.count, b[i + 1] &- 0x80 < 0x20 {
-            let scalar = windows1252[Int(b[i + 1] - 0x80)]
-            if scalar != 0xFFFD { out.append(scalar: scalar) }
-            return i + 2
-        }
-        if c == 0xC2 { out.append(c) }
-        return i + 1
     }
 
     static func collapsed(_ text: String) -> String {
@@ -58,7 +41,10 @@ enum PlainText {
     /// Text of an HTML fragment: markup stripped, entities decoded, white space collapsed;
     /// at most `maxCharacters` characters when given.
     static func fromHTML(_ b: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
-        withOutput(capacity: b.count, maxCharacters: maxCharacters) { out in html(b, into: &out) }
+        withOutput(capacity: b.count, maxCharacters: maxCharacters) { out in
+            out.repairsControls = true
+            html(b, into: &out)
+        }
     }
 
     static func fromHTML(_ text: String, maxCharacters: Int? = nil) -> String {
@@ -129,8 +115,8 @@ enum PlainText {
                     out.append(scalar: scalar)
                 }
                 i = end
-            } else if c < 0x20 || c == 0x7F || c == 0xC2 {
-                i = control(b, at: i, into: &out)
+            } else if c < 0x20 {
+                i += 1  // a C0 control
             } else {
                 out.append(c)
                 i += 1
@@ -146,6 +132,9 @@ enum PlainText {
         let limit: Int
         var count = 0
         var pendingSpace = false
+        /// DEL and C1 controls may be in the output (HTML's fast loop copies them): drop them
+        /// or read them as Windows-1252 when making the string.
+        var repairsControls = false
 
         init(base: UnsafeMutablePointer<UInt8>, limit: Int) {
             self.base = base
@@ -175,13 +164,50 @@ enum PlainText {
         }
 
         func string(maxCharacters: Int?) -> String {
-            let text = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+            var bytes = UnsafeBufferPointer(start: base, count: count)
+            var repaired: [UInt8] = []
+            // memchr first: the bytes are rarely there (0xC2 leads U+0080–U+00BF only).
+            if repairsControls, count > 0, memchr(base, 0x7F, count) != nil || memchr(base, 0xC2, count) != nil {
+                repaired = PlainText.withoutControls(bytes)
+                bytes = repaired.withUnsafeBufferPointer { $0 }
+            }
+            let text = withExtendedLifetime(repaired) { String(decoding: bytes, as: UTF8.self) }
             // Fewer bytes than the maximum: certainly fewer characters.
             guard let maxCharacters, count > maxCharacters, text.count > maxCharacters else { return text }
             var cut = String(text.prefix(maxCharacters))
             while cut.last == " " { cut.removeLast() }
             return cut
         }
+    }
+
+    /// `bytes` without DEL, and with C1 controls read as Windows-1252 (or dropped).
+    static func withoutControls(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            var dropped = false
+            if c == 0x7F {
+                dropped = true
+                i += 1
+            } else if c == 0xC2, i + 1 < bytes.count, bytes[i + 1] &- 0x80 < 0x20 {
+                let scalar = windows1252[Int(bytes[i + 1] - 0x80)]
+                if scalar == 0xFFFD {
+                    dropped = true
+                } else {
+                    out.append(contentsOf: UTF8.encode(Unicode.Scalar(scalar)!)!)
+                }
+                i += 2
+            } else {
+                out.append(c)
+                i += 1
+            }
+            // "a \u{7F} b" → "a b", not "a  b"; nothing left at the start or the end.
+            if dropped, out.last == 0x20 || out.isEmpty, i < bytes.count, bytes[i] == 0x20 { i += 1 }
+        }
+        if out.last == 0x20 { out.removeLast() }
+        return out
     }
 
     // MARK: - Markup
@@ -434,10 +460,10 @@ enum PlainText {
         c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C
     }
     @inline(__always) static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) &- 97 < 26 }
-    /// Neither white space, a control character (DEL, or 0xC2, which may lead a C1 control),
-    /// `&` nor `<`.
+    /// Neither white space, a C0 control character, `&` nor `<`. (DEL and C1 controls are
+    /// plain here: `Output.string` deals with them, after the fast loop.)
     @inline(__always) static func isPlain(_ c: UInt8) -> Bool {
-        c > 0x3C ? c != 0x7F && c != 0xC2 : c > 0x20 && c != UInt8(ascii: "&") && c != UInt8(ascii: "<")
+        c > 0x3C || (c > 0x20 && c != UInt8(ascii: "&") && c != UInt8(ascii: "<"))
     }
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { isAlpha(c) ? c | 0x20 : c }
 
