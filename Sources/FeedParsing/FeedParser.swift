@@ -97,7 +97,8 @@ public final class FeedParser {
     // callback cost about a fifth of the parse time, hence `@exclusivity(unchecked)`.
 
     @exclusivity(unchecked) var context: xmlParserCtxtPtr?
-    /// Input held back until 4 bytes are there, so libxml2 can detect the encoding.
+    /// Input held back until 4 bytes (and an XML declaration) are there, so libxml2 can detect
+    /// the encoding.
     @exclusivity(unchecked) var pending: [UInt8] = []
     @exclusivity(unchecked) var consumed = 0
     @exclusivity(unchecked) var result = FeedParseResult()
@@ -108,6 +109,8 @@ public final class FeedParser {
     @exclusivity(unchecked) var genericError: String?
     /// Detail mode, root element not a feed: the rest is only checked for well-formedness.
     @exclusivity(unchecked) var ignoringContent = false
+    /// The XML declaration names a single-byte encoding: the input is watched for UTF-8.
+    @exclusivity(unchecked) var mislabel: MislabelCheck?
 
     // Element state.
     @exclusivity(unchecked) var depth = 0
@@ -176,17 +179,25 @@ public final class FeedParser {
         consumed += bytes.count
         if context == nil {
             pending.append(contentsOf: bytes)
-            if pending.count >= 4 {
+            if pending.count >= 4, FeedParser.headIsComplete(pending) {
                 let held = pending
                 pending = []
                 held.withUnsafeBytes { start(with: $0) }
             }
         } else {
             push(bytes, terminate: false)
+            if mislabel != nil { mislabel!.scan(bytes) }
         }
         if tooLarge, !failed {
             fail(line: currentLine, "document larger than \(limits.maxDocumentBytes) bytes")
         }
+    }
+
+    /// Enough of the start is there: 4 bytes for libxml2's encoding detection, and an XML
+    /// declaration whole (for `MislabelCheck`), looked for in the first 200 bytes.
+    static func headIsComplete(_ head: [UInt8]) -> Bool {
+        guard head.starts(with: Array("<?xml".utf8)), head.count < 200 else { return true }
+        return head.contains(UInt8(ascii: ">"))
     }
 
     /// Ends the document and returns what was found. Calling it again returns the same result.
@@ -208,7 +219,7 @@ public final class FeedParser {
             if detail != nil, let context, context.pointee.wellFormed == 0 || context.pointee.nsWellFormed == 0 {
                 markIllFormed(line: currentLine, "not well-formed")
             }
-            if !failed, let context, context.pointee.wellFormed == 0 {
+            if !failed, detail == nil, let context, context.pointee.wellFormed == 0 {
                 fail(line: currentLine, "not well-formed")
             }
             if !failed, result.format == nil, result.error == nil {
@@ -218,6 +229,12 @@ public final class FeedParser {
         if let detail {
             if consumed == 0 { detail.feed.isWellFormed = false }
             result.detail = detail.feed
+        }
+        if let mislabel, mislabel.looksLikeUTF8 {
+            warn(
+                line: nil,
+                "the document declares encoding \"\(mislabel.label)\" but its bytes are UTF-8: libxml2 decodes by the "
+                    + "declaration, so non-ASCII text is garbled (the feed should declare encoding=\"UTF-8\")")
         }
         if suppressedWarnings > 0 {
             result.warnings.append(FeedWarning(line: nil, "\(suppressedWarnings) more warnings not shown"))
@@ -293,6 +310,9 @@ public final class FeedParser {
 
     private func start(with first: UnsafeRawBufferPointer) {
         precondition(FeedParser.libraryReady)
+        // `consume` scans what follows; the first chunk is scanned here.
+        mislabel = MislabelCheck(declarationIn: first)
+        mislabel?.scan(first)
         var handler = FeedParser.makeHandler(detail: detail != nil)
         // The first (at least 4) bytes go in at creation, for encoding detection.
         let head = UnsafeRawBufferPointer(rebasing: first[0..<min(4, first.count)])
@@ -432,7 +452,8 @@ public final class FeedParser {
         guard !failed else { return }
         failed = true
         collecting = false
-        result.error = FeedParseError(line: line, message: message)
+        // Detail mode may have recorded an earlier error and read on: the first one stands.
+        if result.error == nil { result.error = FeedParseError(line: line, message: message) }
         if stopNow, let context { xmlStopParser(context) }
     }
 
@@ -707,5 +728,64 @@ extension PlainText {
     static func oneLine(_ message: String) -> String {
         message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// A document that declares a single-byte encoding (ISO-8859-1, -2, Windows-1250/1252) but
+/// whose bytes are UTF-8, a common mistake: libxml2 decodes by the declaration and every
+/// non-ASCII letter comes out as two or three wrong ones (`Ã©` for `é`). The parser cannot
+/// know which is meant, so it keeps libxml2's reading and warns when every non-ASCII byte of
+/// the input belongs to a well-formed UTF-8 sequence (text really in ISO-8859-x almost never
+/// does). Only such documents are scanned.
+struct MislabelCheck {
+    let label: String
+    var sequences = 0
+    var strayBytes = 0
+
+    var looksLikeUTF8: Bool { sequences > 0 && strayBytes == 0 }
+
+    /// Nil unless the XML declaration at the start of `head` names a single-byte encoding.
+    init?(declarationIn head: UnsafeRawBufferPointer) {
+        let prefix = Array(head.prefix(200))
+        guard prefix.starts(with: Array("<?xml".utf8)), let end = prefix.firstIndex(of: UInt8(ascii: ">")) else {
+            return nil
+        }
+        let declaration = String(decoding: prefix[..<end], as: UTF8.self)
+        guard let range = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        let label = rest.dropFirst().prefix { $0 != quote }
+        let name = label.lowercased()
+        let singleByte = ["iso-8859-1", "iso_8859-1", "latin1", "latin-1", "iso-8859-2", "latin2", "windows-1250",
+            "windows-1252", "cp1250", "cp1252", "iso-8859-15"]
+        guard singleByte.contains(name) else { return nil }
+        self.label = String(label)
+    }
+
+    /// Counts well-formed multi-byte UTF-8 sequences and bytes outside any. A sequence cut by
+    /// the chunk's end counts as neither.
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+        guard strayBytes == 0 else { return }
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let c = bytes[i]
+            if c < 0x80 {
+                i += 1
+                continue
+            }
+            let length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0
+            guard length > 0 else {
+                strayBytes += 1
+                return
+            }
+            if i + length > n { return }
+            for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 {
+                strayBytes += 1
+                return
+            }
+            sequences += 1
+            i += length
+        }
     }
 }
