@@ -4,7 +4,7 @@ public import Foundation
 // understands, with the raw date text, the dialect and the encoding. It exists to check the
 // parser against other readers (the feedparser peer suite) and to explain what critfix read
 // from a feed; the notification pipeline needs only `FeedItem`. Off by default: see
-// `FeedParser.init(limits:detail:)`.
+// `FeedParser.init(limits:onDetailedItem:)`.
 
 /// The feed dialect, in feedparser's codes (`rss20`, `atom10` …).
 public enum FeedVersion: String, Sendable, Hashable, CaseIterable {
