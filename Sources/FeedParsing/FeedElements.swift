@@ -274,6 +274,15 @@ extension FeedParser {
         } else {
             var name = String(cString: localname)
             if let prefix { name = String(cString: prefix) + ":" + name }
+            if detail != nil {
+                // Detail mode reads on to the end, for well-formedness.
+                if result.error == nil {
+                    result.error = FeedParseError(line: currentLine, message: "not a feed: the root element is <\(name)>")
+                }
+                ignoringContent = true
+                stack.append(0)
+                return
+            }
             fail(line: currentLine, "not a feed: the root element is <\(name)>")
             return
         }
@@ -521,6 +530,10 @@ extension FeedParser {
             summary: item.summary ?? "")
         item = ItemDraft()
         result.itemCount += 1
-        onItem(feedItem)
+        if let detail {
+            detail.onEntry(feedItem, detail.entry)
+        } else {
+            onItem(feedItem)
+        }
     }
 }

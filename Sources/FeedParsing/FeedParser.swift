@@ -49,16 +49,19 @@ public struct FeedParseResult: Sendable {
     public var error: FeedParseError?
     /// Items handed to `onItem`.
     public var itemCount: Int
+    /// The feed in detail: only from a parser made with ``FeedParser/init(limits:onDetailedItem:)``.
+    public var detail: FeedDetail?
 
     public init(
         title: String? = nil, format: FeedFormat? = nil, warnings: [FeedWarning] = [], error: FeedParseError? = nil,
-        itemCount: Int = 0
+        itemCount: Int = 0, detail: FeedDetail? = nil
     ) {
         self.title = title
         self.format = format
         self.warnings = warnings
         self.error = error
         self.itemCount = itemCount
+        self.detail = detail
     }
 }
 
@@ -75,10 +78,18 @@ public struct FeedParseResult: Sendable {
 /// `XML_PARSE_NONET` is set, and nesting depth, collected text and document size are bounded.
 /// libxml2's messages become ``FeedParseError``/warnings; nothing is printed.
 ///
+/// Detail mode (``init(limits:onDetailedItem:)``) reads every link, person, tag and date
+/// element besides, and the dialect and encoding (``FeedDetail``, ``EntryDetail``). It also
+/// reads on past well-formedness errors (libxml2's recovery), to report what a lenient reader
+/// would still find; the first such error stays in ``FeedParseResult/error``. The hardening
+/// above holds in both modes. The default mode is the fast one and runs none of it.
+///
 /// One instance parses one document on one thread.
 public final class FeedParser {
     let limits: FeedParserLimits
     let onItem: (FeedItem) -> Void
+    /// Detail mode's reader; nil in the default mode.
+    let detail: DetailReader?
 
     // The stored state below is only ever touched from this parser's own SAX callbacks and
     // methods, on one thread, and never through overlapping accesses (the text buffer is a
@@ -86,7 +97,8 @@ public final class FeedParser {
     // callback cost about a fifth of the parse time, hence `@exclusivity(unchecked)`.
 
     @exclusivity(unchecked) var context: xmlParserCtxtPtr?
-    /// Input held back until 4 bytes are there, so libxml2 can detect the encoding.
+    /// Input held back until 4 bytes (and an XML declaration) are there, so libxml2 can detect
+    /// the encoding.
     @exclusivity(unchecked) var pending: [UInt8] = []
     @exclusivity(unchecked) var consumed = 0
     @exclusivity(unchecked) var result = FeedParseResult()
@@ -95,6 +107,10 @@ public final class FeedParser {
     @exclusivity(unchecked) var suppressedWarnings = 0
     /// A message libxml2 sent to its generic (unstructured) error channel.
     @exclusivity(unchecked) var genericError: String?
+    /// Detail mode, root element not a feed: the rest is only checked for well-formedness.
+    @exclusivity(unchecked) var ignoringContent = false
+    /// The XML declaration names a single-byte encoding: the input is watched for UTF-8.
+    @exclusivity(unchecked) var mislabel: MislabelCheck?
 
     // Element state.
     @exclusivity(unchecked) var depth = 0
@@ -126,6 +142,20 @@ public final class FeedParser {
     public init(limits: FeedParserLimits = FeedParserLimits(), onItem: @escaping (FeedItem) -> Void) {
         self.limits = limits
         self.onItem = onItem
+        detail = nil
+        stack.reserveCapacity(64)
+        textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
+    }
+
+    /// Detail mode: each item is handed over with its ``EntryDetail``, and ``finish()``'s
+    /// result carries the ``FeedDetail``. Slower than the default mode; for diagnostics and
+    /// conformance checks.
+    public init(
+        limits: FeedParserLimits = FeedParserLimits(), onDetailedItem: @escaping (FeedItem, EntryDetail) -> Void
+    ) {
+        self.limits = limits
+        onItem = { _ in }
+        detail = DetailReader(onEntry: onDetailedItem)
         stack.reserveCapacity(64)
         textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
     }
@@ -149,17 +179,25 @@ public final class FeedParser {
         consumed += bytes.count
         if context == nil {
             pending.append(contentsOf: bytes)
-            if pending.count >= 4 {
+            if pending.count >= 4, FeedParser.headIsComplete(pending) {
                 let held = pending
                 pending = []
                 held.withUnsafeBytes { start(with: $0) }
             }
         } else {
             push(bytes, terminate: false)
+            if mislabel != nil { mislabel!.scan(bytes) }
         }
         if tooLarge, !failed {
             fail(line: currentLine, "document larger than \(limits.maxDocumentBytes) bytes")
         }
+    }
+
+    /// Enough of the start is there: 4 bytes for libxml2's encoding detection, and an XML
+    /// declaration whole (for `MislabelCheck`), looked for in the first 200 bytes.
+    static func headIsComplete(_ head: [UInt8]) -> Bool {
+        guard head.starts(with: Array("<?xml".utf8)), head.count < 200 else { return true }
+        return head.contains(UInt8(ascii: ">"))
     }
 
     /// Ends the document and returns what was found. Calling it again returns the same result.
@@ -178,12 +216,25 @@ public final class FeedParser {
             if !failed, context != nil {
                 push(UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
             }
-            if !failed, let context, context.pointee.wellFormed == 0 {
+            if detail != nil, let context, context.pointee.wellFormed == 0 || context.pointee.nsWellFormed == 0 {
+                markIllFormed(line: currentLine, "not well-formed")
+            }
+            if !failed, detail == nil, let context, context.pointee.wellFormed == 0 {
                 fail(line: currentLine, "not well-formed")
             }
-            if !failed, result.format == nil {
+            if !failed, result.format == nil, result.error == nil {
                 fail(line: nil, "empty document: no root element")
             }
+        }
+        if let detail {
+            if consumed == 0 { detail.feed.isWellFormed = false }
+            result.detail = detail.feed
+        }
+        if let mislabel, mislabel.looksLikeUTF8 {
+            warn(
+                line: nil,
+                "the document declares encoding \"\(mislabel.label)\" but its bytes are UTF-8: libxml2 decodes by the "
+                    + "declaration, so non-ASCII text is garbled (the feed should declare encoding=\"UTF-8\")")
         }
         if suppressedWarnings > 0 {
             result.warnings.append(FeedWarning(line: nil, "\(suppressedWarnings) more warnings not shown"))
@@ -231,6 +282,18 @@ public final class FeedParser {
         return parser.finish()
     }
 
+    /// Detail mode over a whole document in memory: the result (with ``FeedParseResult/detail``)
+    /// and every item with its detail, in document order.
+    public static func parseDetailed(
+        data: [UInt8], limits: FeedParserLimits = FeedParserLimits()
+    ) -> (result: FeedParseResult, entries: [(item: FeedItem, detail: EntryDetail)]) {
+        var entries: [(item: FeedItem, detail: EntryDetail)] = []
+        let parser = FeedParser(limits: limits) { entries.append((item: $0, detail: $1)) }
+        data.withUnsafeBytes { parser.consume($0) }
+        let result = parser.finish()
+        return (result, entries)
+    }
+
     private func finishWithoutInput() -> FeedParseResult {
         failed = true
         return finish()
@@ -247,7 +310,10 @@ public final class FeedParser {
 
     private func start(with first: UnsafeRawBufferPointer) {
         precondition(FeedParser.libraryReady)
-        var handler = FeedParser.makeHandler()
+        // `consume` scans what follows; the first chunk is scanned here.
+        mislabel = MislabelCheck(declarationIn: first)
+        mislabel?.scan(first)
+        var handler = FeedParser.makeHandler(detail: detail != nil)
         // The first (at least 4) bytes go in at creation, for encoding detection.
         let head = UnsafeRawBufferPointer(rebasing: first[0..<min(4, first.count)])
         let created = withErrorHandlers {
@@ -260,8 +326,10 @@ public final class FeedParser {
             return
         }
         context = created
-        // Never XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE.
-        xmlCtxtUseOptions(created, Int32(XML_PARSE_NONET.rawValue))
+        // Never XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE. Detail mode reads on
+        // past well-formedness errors (RECOVER), which loads and expands nothing more.
+        let recover = detail != nil ? XML_PARSE_RECOVER.rawValue : 0
+        xmlCtxtUseOptions(created, Int32(XML_PARSE_NONET.rawValue | recover))
         if first.count > head.count {
             push(UnsafeRawBufferPointer(rebasing: first[head.count...]), terminate: false)
         }
@@ -279,6 +347,7 @@ public final class FeedParser {
             }
             offset += count
             if let message = genericError, !failed {
+                if detail != nil { markIllFormed(line: currentLine, "not well-formed: \(message)") }
                 fail(line: currentLine, "not well-formed: \(message)", stopNow: false)
             }
         } while offset < bytes.count && !failed
@@ -358,8 +427,20 @@ public final class FeedParser {
                 fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements", stopNow: false)
                 return
             }
+            if detail != nil {
+                markIllFormed(line: line, "not well-formed: \(message)")
+                // An undeclared entity (`&eacute;` without a DTD): keep its text, as a
+                // document with an external subset would (see `handler.reference`).
+                if error.code == Int32(XML_ERR_UNDECLARED_ENTITY.rawValue), let name = error.str1 {
+                    appendEntityReference(UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self))
+                }
+                return
+            }
             fail(line: line, "not well-formed: \(message)", stopNow: false)
         } else {
+            if detail != nil, error.domain == Int32(XML_FROM_NAMESPACE.rawValue) {
+                markIllFormed(line: line, "not well-formed: \(message)")
+            }
             warn(line: line, message)
         }
     }
@@ -371,8 +452,17 @@ public final class FeedParser {
         guard !failed else { return }
         failed = true
         collecting = false
-        result.error = FeedParseError(line: line, message: message)
+        // Detail mode may have recorded an earlier error and read on: the first one stands.
+        if result.error == nil { result.error = FeedParseError(line: line, message: message) }
         if stopNow, let context { xmlStopParser(context) }
+    }
+
+    /// Detail mode: the document is not well-formed, and parsing goes on (libxml2 recovers).
+    /// The first such error is the result's error.
+    func markIllFormed(line: Int?, _ message: String) {
+        guard let detail else { return }
+        detail.feed.isWellFormed = false
+        if result.error == nil { result.error = FeedParseError(line: line, message: message) }
     }
 
     func warn(line: Int?, _ message: String) {
@@ -385,7 +475,7 @@ public final class FeedParser {
 
     // MARK: - SAX handler
 
-    private static func makeHandler() -> xmlSAXHandler {
+    private static func makeHandler(detail: Bool) -> xmlSAXHandler {
         // Every handler not set here stays NULL: no DOM is built, nothing is loaded.
         var handler = xmlSAXHandler()
         handler.initialized = XML_SAX2_MAGIC
@@ -414,18 +504,7 @@ public final class FeedParser {
             // Only reached for an undeclared entity in a document with an external subset
             // (which is never loaded): keep the text readable.
             guard let context, let name else { return }
-            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
-            guard parser.collecting else { return }
-            let length = Int(xmlStrlen(name))
-            if let scalar = PlainText.namedEntity(UnsafeBufferPointer(start: name, count: length)) {
-                var unicode = Unicode.Scalar(scalar) ?? " "
-                if scalar == 0xA0 { unicode = " " }
-                let encoded = Array(String(Character(unicode)).utf8)
-                encoded.withUnsafeBufferPointer { parser.appendText($0.baseAddress!, $0.count) }
-            } else {
-                let literal = Array("&".utf8) + Array(UnsafeBufferPointer(start: name, count: length)) + Array(";".utf8)
-                literal.withUnsafeBufferPointer { parser.appendText($0.baseAddress!, $0.count) }
-            }
+            Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue().appendEntityReference(name)
         }
         // Hardening: declarations are ignored, nothing external is ever read.
         handler.entityDecl = { _, _, _, _, _, _ in }
@@ -434,7 +513,81 @@ public final class FeedParser {
         handler.resolveEntity = { _, _, _ in nil }
         handler.externalSubset = { _, _, _, _ in }
         handler.serror = FeedParser.structuredError
+        if detail { addDetailHandlers(&handler) }
         return handler
+    }
+
+    /// Detail mode: the same callbacks, each also feeding the detail reader; the DOCTYPE is
+    /// looked at (its public id names the RSS 0.91 dialect) but never loaded.
+    private static func addDetailHandlers(_ handler: inout xmlSAXHandler) {
+        handler.startElementNs = { context, localname, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
+            guard let context, let localname else { return }
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                let attributes = Attributes(base: attributes, count: Int(attributeCount))
+                if $0.ignoringContent {
+                    $0.skipElement()
+                    return
+                }
+                $0.startElement(localname: localname, prefix: prefix, uri: uri, attributes: attributes)
+                $0.detailStart(
+                    localname: localname, uri: uri, attributes: attributes, namespaces: namespaces,
+                    namespaceCount: Int(namespaceCount))
+            }
+        }
+        handler.endElementNs = { context, _, _, _ in
+            guard let context else { return }
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                if !$0.ignoringContent { $0.detailEnd() }
+                $0.endElement()
+            }
+        }
+        let characters: charactersSAXFunc = { context, bytes, count in
+            guard let context, let bytes, count > 0 else { return }
+            Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                if $0.collecting { $0.appendText(bytes, Int(count)) }
+                $0.detailAppend(bytes, Int(count))
+            }
+        }
+        handler.characters = characters
+        handler.ignorableWhitespace = characters
+        handler.cdataBlock = characters
+        handler.internalSubset = { context, _, publicID, systemID in
+            guard let context else { return }
+            let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
+            for id in [publicID, systemID] {
+                if let id, String(cString: id).lowercased().contains("netscape") { parser.detail?.netscapeDoctype = true }
+            }
+        }
+    }
+
+    /// Detail mode, below a root that is not a feed: only depth is counted.
+    func skipElement() {
+        guard !failed else { return }
+        depth += 1
+        if depth > limits.maxDepth {
+            fail(line: currentLine, "nesting deeper than \(limits.maxDepth) elements")
+            return
+        }
+        stack.append(0)
+    }
+
+    /// The text of an entity reference libxml2 could not resolve: an HTML named entity
+    /// becomes its character (no-break space a plain space), anything else stays as written.
+    func appendEntityReference(_ name: UnsafePointer<UInt8>) {
+        guard collecting || detail?.capturing == true else { return }
+        let length = Int(xmlStrlen(name))
+        let bytes: [UInt8]
+        if let scalar = PlainText.namedEntity(UnsafeBufferPointer(start: name, count: length)) {
+            var unicode = Unicode.Scalar(scalar) ?? " "
+            if scalar == 0xA0 { unicode = " " }
+            bytes = Array(String(Character(unicode)).utf8)
+        } else {
+            bytes = Array("&".utf8) + Array(UnsafeBufferPointer(start: name, count: length)) + Array(";".utf8)
+        }
+        bytes.withUnsafeBufferPointer {
+            if collecting { appendText($0.baseAddress!, $0.count) }
+            if detail != nil { detailAppend($0.baseAddress!, $0.count) }
+        }
     }
 
     // MARK: - Text
@@ -575,5 +728,64 @@ extension PlainText {
     static func oneLine(_ message: String) -> String {
         message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// A document that declares a single-byte encoding (ISO-8859-1, -2, Windows-1250/1252) but
+/// whose bytes are UTF-8, a common mistake: libxml2 decodes by the declaration and every
+/// non-ASCII letter comes out as two or three wrong ones (`Ã©` for `é`). The parser cannot
+/// know which is meant, so it keeps libxml2's reading and warns when every non-ASCII byte of
+/// the input belongs to a well-formed UTF-8 sequence (text really in ISO-8859-x almost never
+/// does). Only such documents are scanned.
+struct MislabelCheck {
+    let label: String
+    var sequences = 0
+    var strayBytes = 0
+
+    var looksLikeUTF8: Bool { sequences > 0 && strayBytes == 0 }
+
+    /// Nil unless the XML declaration at the start of `head` names a single-byte encoding.
+    init?(declarationIn head: UnsafeRawBufferPointer) {
+        let prefix = Array(head.prefix(200))
+        guard prefix.starts(with: Array("<?xml".utf8)), let end = prefix.firstIndex(of: UInt8(ascii: ">")) else {
+            return nil
+        }
+        let declaration = String(decoding: prefix[..<end], as: UTF8.self)
+        guard let range = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        let label = rest.dropFirst().prefix { $0 != quote }
+        let name = label.lowercased()
+        let singleByte = ["iso-8859-1", "iso_8859-1", "latin1", "latin-1", "iso-8859-2", "latin2", "windows-1250",
+            "windows-1252", "cp1250", "cp1252", "iso-8859-15"]
+        guard singleByte.contains(name) else { return nil }
+        self.label = String(label)
+    }
+
+    /// Counts well-formed multi-byte UTF-8 sequences and bytes outside any. A sequence cut by
+    /// the chunk's end counts as neither.
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+        guard strayBytes == 0 else { return }
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let c = bytes[i]
+            if c < 0x80 {
+                i += 1
+                continue
+            }
+            let length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0
+            guard length > 0 else {
+                strayBytes += 1
+                return
+            }
+            if i + length > n { return }
+            for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 {
+                strayBytes += 1
+                return
+            }
+            sequences += 1
+            i += length
+        }
     }
 }

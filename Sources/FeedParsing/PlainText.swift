@@ -1,13 +1,25 @@
+import Foundation
+
 /// Turns collected character data into the plain text an article carries: white space
 /// collapsed, and for HTML (an RSS `description`, Atom `type="html"`) tags, comments,
 /// scripts and styles removed and HTML entities decoded. Works on UTF-8 bytes, one pass.
+///
+/// Control characters never reach an article: C0 controls (other than white space) and DEL
+/// are dropped, and C1 controls (U+0080–U+009F, which XML allows) are read as the
+/// Windows-1252 characters they almost always stand for (a feed declared ISO-8859-1 but
+/// written in Windows-1252: `don\u{92}t` → `don’t`), or dropped where Windows-1252 has none.
 enum PlainText {
     /// Plain text with white space runs folded into one space and trimmed.
     /// At most `maxCharacters` characters when given.
     static func collapsed(_ bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
         withOutput(capacity: bytes.count, maxCharacters: maxCharacters) { out in
+            out.repairsControls = true
             for c in bytes {
-                if isSpace(c) { out.pendingSpace = true } else { out.append(c) }
+                if c > 0x20 {
+                    out.append(c)
+                } else if isSpace(c) {
+                    out.pendingSpace = true
+                }  // else a C0 control: dropped
             }
         }
     }
@@ -29,7 +41,15 @@ enum PlainText {
     /// Text of an HTML fragment: markup stripped, entities decoded, white space collapsed;
     /// at most `maxCharacters` characters when given.
     static func fromHTML(_ b: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
-        withOutput(capacity: b.count, maxCharacters: maxCharacters) { out in html(b, into: &out) }
+        withOutput(capacity: b.count, maxCharacters: maxCharacters) { out in
+            out.repairsControls = true
+            html(b, into: &out)
+        }
+    }
+
+    static func fromHTML(_ text: String, maxCharacters: Int? = nil) -> String {
+        var text = text
+        return text.withUTF8 { fromHTML($0, maxCharacters: maxCharacters) }
     }
 
     /// Runs `body` with an output buffer for `capacity` input bytes, then makes the String.
@@ -91,10 +111,12 @@ enum PlainText {
             } else if c == UInt8(ascii: "&"), let (scalar, end) = entity(b, from: i) {
                 if scalar == 0xA0 || scalar == 0x20 || scalar == 0x09 || scalar == 0x0A || scalar == 0x0D {
                     out.pendingSpace = true
-                } else {
+                } else if scalar >= 0x20, scalar != 0x7F {
                     out.append(scalar: scalar)
                 }
                 i = end
+            } else if c < 0x20 {
+                i += 1  // a C0 control
             } else {
                 out.append(c)
                 i += 1
@@ -110,6 +132,9 @@ enum PlainText {
         let limit: Int
         var count = 0
         var pendingSpace = false
+        /// DEL and C1 controls may be in the output (HTML's fast loop copies them): drop them
+        /// or read them as Windows-1252 when making the string.
+        var repairsControls = false
 
         init(base: UnsafeMutablePointer<UInt8>, limit: Int) {
             self.base = base
@@ -139,13 +164,50 @@ enum PlainText {
         }
 
         func string(maxCharacters: Int?) -> String {
-            let text = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+            var bytes = UnsafeBufferPointer(start: base, count: count)
+            var repaired: [UInt8] = []
+            // memchr first: the bytes are rarely there (0xC2 leads U+0080–U+00BF only).
+            if repairsControls, count > 0, memchr(base, 0x7F, count) != nil || memchr(base, 0xC2, count) != nil {
+                repaired = PlainText.withoutControls(bytes)
+                bytes = repaired.withUnsafeBufferPointer { $0 }
+            }
+            let text = withExtendedLifetime(repaired) { String(decoding: bytes, as: UTF8.self) }
             // Fewer bytes than the maximum: certainly fewer characters.
             guard let maxCharacters, count > maxCharacters, text.count > maxCharacters else { return text }
             var cut = String(text.prefix(maxCharacters))
             while cut.last == " " { cut.removeLast() }
             return cut
         }
+    }
+
+    /// `bytes` without DEL, and with C1 controls read as Windows-1252 (or dropped).
+    static func withoutControls(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            var dropped = false
+            if c == 0x7F {
+                dropped = true
+                i += 1
+            } else if c == 0xC2, i + 1 < bytes.count, bytes[i + 1] &- 0x80 < 0x20 {
+                let scalar = windows1252[Int(bytes[i + 1] - 0x80)]
+                if scalar == 0xFFFD {
+                    dropped = true
+                } else {
+                    out.append(contentsOf: UTF8.encode(Unicode.Scalar(scalar)!)!)
+                }
+                i += 2
+            } else {
+                out.append(c)
+                i += 1
+            }
+            // "a \u{7F} b" → "a b", not "a  b"; nothing left at the start or the end.
+            if dropped, out.last == 0x20 || out.isEmpty, i < bytes.count, bytes[i] == 0x20 { i += 1 }
+        }
+        if out.last == 0x20 { out.removeLast() }
+        return out
     }
 
     // MARK: - Markup
@@ -196,6 +258,10 @@ enum PlainText {
                 break
             }
             j += 1
+        }
+        if j == n, quote != 0 {
+            // A quote that never closes (`<a href=http://x/">`): the tag ends at the first '>'.
+            j = firstIndex(of: UInt8(ascii: ">"), in: b, from: nameStart) ?? n
         }
         let end = min(j + 1, n)
         let raw: [UInt8]? = !closing && (equalsLower(name, "script") || equalsLower(name, "style")) ? name.map(lower) : nil
@@ -361,10 +427,28 @@ enum PlainText {
         "lsaquo": 0x2039, "rsaquo": 0x203A, "euro": 0x20AC, "trade": 0x2122, "larr": 0x2190, "uarr": 0x2191,
         "rarr": 0x2192, "darr": 0x2193, "harr": 0x2194, "rArr": 0x21D2, "minus": 0x2212, "le": 0x2264,
         "ge": 0x2265, "ne": 0x2260, "infin": 0x221E,
+        // The rest of HTML 4's set: Greek, mathematical and other symbols.
+        "Alpha": 0x391, "Beta": 0x392, "Gamma": 0x393, "Delta": 0x394, "Epsilon": 0x395, "Zeta": 0x396,
+        "Eta": 0x397, "Theta": 0x398, "Iota": 0x399, "Kappa": 0x39A, "Lambda": 0x39B, "Mu": 0x39C, "Nu": 0x39D,
+        "Xi": 0x39E, "Omicron": 0x39F, "Pi": 0x3A0, "Rho": 0x3A1, "Sigma": 0x3A3, "Tau": 0x3A4, "Upsilon": 0x3A5,
+        "Phi": 0x3A6, "Chi": 0x3A7, "Psi": 0x3A8, "Omega": 0x3A9, "alpha": 0x3B1, "beta": 0x3B2, "gamma": 0x3B3,
+        "delta": 0x3B4, "epsilon": 0x3B5, "zeta": 0x3B6, "eta": 0x3B7, "theta": 0x3B8, "iota": 0x3B9,
+        "kappa": 0x3BA, "lambda": 0x3BB, "mu": 0x3BC, "nu": 0x3BD, "xi": 0x3BE, "omicron": 0x3BF, "pi": 0x3C0,
+        "rho": 0x3C1, "sigmaf": 0x3C2, "sigma": 0x3C3, "tau": 0x3C4, "upsilon": 0x3C5, "phi": 0x3C6, "chi": 0x3C7,
+        "psi": 0x3C8, "omega": 0x3C9, "thetasym": 0x3D1, "upsih": 0x3D2, "piv": 0x3D6, "oline": 0x203E,
+        "frasl": 0x2044, "weierp": 0x2118, "image": 0x2111, "real": 0x211C, "alefsym": 0x2135, "crarr": 0x21B5,
+        "lArr": 0x21D0, "uArr": 0x21D1, "dArr": 0x21D3, "hArr": 0x21D4, "forall": 0x2200, "part": 0x2202,
+        "exist": 0x2203, "empty": 0x2205, "nabla": 0x2207, "isin": 0x2208, "notin": 0x2209, "ni": 0x220B,
+        "prod": 0x220F, "sum": 0x2211, "lowast": 0x2217, "radic": 0x221A, "prop": 0x221D, "ang": 0x2220,
+        "and": 0x2227, "or": 0x2228, "cap": 0x2229, "cup": 0x222A, "int": 0x222B, "there4": 0x2234, "sim": 0x223C,
+        "cong": 0x2245, "asymp": 0x2248, "equiv": 0x2261, "sub": 0x2282, "sup": 0x2283, "nsub": 0x2284,
+        "sube": 0x2286, "supe": 0x2287, "oplus": 0x2295, "otimes": 0x2297, "perp": 0x22A5, "sdot": 0x22C5,
+        "lceil": 0x2308, "rceil": 0x2309, "lfloor": 0x230A, "rfloor": 0x230B, "lang": 0x2329, "rang": 0x232A,
+        "loz": 0x25CA, "spades": 0x2660, "clubs": 0x2663, "hearts": 0x2665, "diams": 0x2666,
     ]
 
     /// `&#128;`…`&#159;` mean the Windows-1252 characters in HTML.
-    private static let windows1252: [UInt32] = [
+    static let windows1252: [UInt32] = [
         0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
         0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122,
         0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
@@ -376,7 +460,8 @@ enum PlainText {
         c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C
     }
     @inline(__always) static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) &- 97 < 26 }
-    /// Neither white space, a control character, `&` nor `<`.
+    /// Neither white space, a C0 control character, `&` nor `<`. (DEL and C1 controls are
+    /// plain here: `Output.string` deals with them, after the fast loop.)
     @inline(__always) static func isPlain(_ c: UInt8) -> Bool {
         c > 0x3C || (c > 0x20 && c != UInt8(ascii: "&") && c != UInt8(ascii: "<"))
     }

@@ -120,4 +120,38 @@ import Testing
             "line 4: unparseable date 'garbage'",
         ])
     }
+
+    /// Dates as real feeds carry them, through a whole parse: what a reader of the item sees.
+    @Test func brokenDateFormsInFeedsBecomeUTC() throws {
+        let xml = """
+            <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+            <item><guid>a</guid><pubDate>Thu, 01 Jan 04 19:48:21 GMT</pubDate></item>
+            <item><guid>b</guid><pubDate>Wed, 19 Feb 2012 22:40:00 GMT-01:01</pubDate></item>
+            <item><guid>c</guid><pubDate>Sun Jan  4 16:29:06 2004</pubDate></item>
+            <item><guid>d</guid><pubDate>  Mon, 26 January 2004 16:31:00 ET  </pubDate></item>
+            <item><guid>e</guid><dc:date>2003-12-31T10:14:55.123-08:00</dc:date></item>
+            <item><guid>f</guid><pubDate>2013-xx-27</pubDate></item>
+            </channel></rss>
+            """
+        let (items, result) = parse(xml)
+        #expect(result.error == nil)
+        #expect(items.map { iso($0.published) } == [
+            "2004-01-01T19:48:21Z", "2012-02-19T23:41:00Z", "2004-01-04T16:29:06Z", "2004-01-26T21:31:00Z",
+            "2003-12-31T18:14:55Z", nil,
+        ])
+        #expect(result.warnings.map(\.description) == ["line 7: unparseable date '2013-xx-27'"])
+    }
+
+    @Test func detailModeKeepsTheRawDateText() throws {
+        let xml = """
+            <feed xmlns="http://www.w3.org/2005/Atom"><updated>2026-11-24T09:30:00+01:00</updated>
+            <entry><id>e</id><published>Tue, 24 Nov 2026 09:30:00 EST</published><updated>soon</updated></entry></feed>
+            """
+        let (result, entries) = FeedParser.parseDetailed(data: Array(xml.utf8))
+        #expect(result.detail?.updated == DateValue(raw: "2026-11-24T09:30:00+01:00", date: utc("2026-11-24T08:30:00Z")))
+        let entry = try #require(entries.first?.detail)
+        #expect(entry.published == DateValue(raw: "Tue, 24 Nov 2026 09:30:00 EST", date: utc("2026-11-24T14:30:00Z")))
+        #expect(entry.updated == DateValue(raw: "soon", date: nil))
+    }
 }
+

@@ -266,4 +266,73 @@ import Testing
         #expect(items.map(\.id) == ["urn:1"])
         #expect(items.map(\.link) == ["https://e.com/1"])
     }
+
+    @Test func detailModeReadsLinksPeopleTagsAndTheDialect() throws {
+        let xml = """
+            <feed xmlns="http://www.w3.org/2005/Atom"><title type="html">A &amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt; feed</title>
+            <id>urn:feed</id><link rel="self" href="https://example.com/feed.xml" type="application/atom+xml"/>
+            <link href="https://example.com/"/>
+            <author><name>Ana</name><email>ana@example.com</email><uri>https://example.com/ana</uri></author>
+            <entry><id>urn:1</id><title>One</title>
+            <link rel="enclosure" href="https://example.com/1.zip" length="42"/><link href="https://example.com/1"/>
+            <category term="1" scheme="severity" label="Critical"/>
+            <summary type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Fixes</p><p>it</p></div></summary>
+            <content type="html">&lt;p&gt;More&lt;/p&gt;</content></entry></feed>
+            """
+        let (result, entries) = FeedParser.parseDetailed(data: Array(xml.utf8))
+        #expect(result.error == nil)
+        let feed = try #require(result.detail)
+        #expect(feed.version == .atom10)
+        #expect(feed.isWellFormed)
+        #expect(feed.title == TextValue(value: "A <b>bold</b> feed", type: "text/html"))
+        #expect(feed.id == "urn:feed")
+        #expect(feed.link == "https://example.com/")
+        #expect(feed.links.map(\.rel) == ["self", "alternate"])
+        #expect(feed.author == "Ana (ana@example.com)")
+        #expect(feed.authorDetail == Person(name: "Ana", email: "ana@example.com", href: "https://example.com/ana"))
+        let (item, entry) = try #require(entries.first)
+        #expect(item.id == "urn:1")
+        #expect(entry.link == "https://example.com/1")
+        #expect(entry.links.first == Link(href: "https://example.com/1.zip", rel: "enclosure", length: "42"))
+        #expect(entry.tags == [Tag(term: "1", scheme: "severity", label: "Critical")])
+        #expect(entry.summary == TextValue(value: "Fixes it", type: "application/xhtml+xml"))
+        #expect(entry.content == [TextValue(value: "More", type: "text/html")])
+
+        let rss = """
+            <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><managingEditor>ed@example.com (Ed)</managingEditor>
+            <item><guid>https://example.com/2</guid><author>me@example.com (Me)</author><dc:creator>You</dc:creator>
+            <category domain="kind">patch</category><enclosure url="https://example.com/2.zip" type="application/zip"/></item>
+            </channel></rss>
+            """
+        let (rssResult, rssEntries) = FeedParser.parseDetailed(data: Array(rss.utf8))
+        #expect(rssResult.detail?.version == .rss20)
+        #expect(rssResult.detail?.authorDetail == Person(name: "Ed", email: "ed@example.com"))
+        let rssEntry = try #require(rssEntries.first?.detail)
+        #expect(rssEntry.link == "https://example.com/2")
+        #expect(rssEntry.author == "me@example.com (Me)")
+        #expect(rssEntry.authors == [Person(name: "Me", email: "me@example.com"), Person(name: "You")])
+        #expect(rssEntry.tags == [Tag(term: "patch", scheme: "kind")])
+        #expect(rssEntry.links == [Link(href: "https://example.com/2.zip", rel: "enclosure", type: "application/zip")])
+    }
+
+    @Test func detailModeReadsOnPastErrorsAndNonFeeds() throws {
+        let broken = "<rss version=\"2.0\"><channel><title>caf&eacute;</title><item><guid>a</guid></item></channel></rss"
+        let (result, entries) = FeedParser.parseDetailed(data: Array(broken.utf8))
+        #expect(result.detail?.isWellFormed == false)
+        #expect(result.detail?.title?.value == "café")
+        #expect(entries.map(\.item.id) == ["a"])
+        #expect(result.error?.message.contains("Entity 'eacute' not defined") == true)
+        // The default mode stops at the first error.
+        let (items, plain) = parse(broken)
+        #expect(items.isEmpty)
+        #expect(plain.error == result.error)
+        #expect(plain.detail == nil)
+
+        let (page, _) = FeedParser.parseDetailed(data: Array("<html><body><p>x</p></body></html>".utf8))
+        #expect(page.detail?.isWellFormed == true)
+        #expect(page.error?.message == "not a feed: the root element is <html>")
+        let (bad, _) = FeedParser.parseDetailed(data: Array("<html><body></html>".utf8))
+        #expect(bad.detail?.isWellFormed == false)
+    }
 }
+

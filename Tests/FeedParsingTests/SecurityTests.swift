@@ -234,4 +234,44 @@ import Testing
         let result = FeedParser.parse(file: "/nonexistent/critfix/feed.xml") { _ in }
         #expect(result.error?.message.hasPrefix("cannot open /nonexistent/critfix/feed.xml") == true)
     }
+
+    /// Detail mode reads on past errors (libxml2's recovery): it still loads nothing, expands
+    /// no declared entity and keeps every bound.
+    @Test func detailModeKeepsTheHardening() throws {
+        let path = try Self.secretFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n<!ENTITY xxe SYSTEM \"file://\(path)\">\n<!ENTITY lol \"lol\">\n"
+        for level in 1...9 {
+            let inner = level == 1 ? "&lol;" : "&lol\(level - 1);"
+            xml += "<!ENTITY lol\(level) \"" + String(repeating: inner, count: 10) + "\">\n"
+        }
+        xml += "]>\n<rss version=\"2.0\"><channel><title>&lol9; &xxe;</title>"
+        xml += "<item><guid>a</guid><title>t &xxe; &lol9;</title><description>&xxe;</description></item></channel></rss>"
+        let start = Date()
+        let (result, entries) = FeedParser.parseDetailed(data: Array(xml.utf8))
+        #expect(Date().timeIntervalSince(start) < 2)
+        let detail = try #require(result.detail)
+        #expect(!detail.isWellFormed)
+        #expect(result.error?.message.contains("not defined") == true)
+        var texts = [detail.title?.value ?? ""] + result.warnings.map(\.description)
+        for (item, entry) in entries {
+            texts += [item.title, item.summary, entry.title?.value ?? "", entry.summary?.value ?? ""]
+        }
+        let all = texts.joined(separator: "\n")
+        #expect(!all.contains(Self.marker))
+        #expect(!all.contains("lollol"))
+        // The references stay visible as written.
+        #expect(entries.map(\.detail.title?.value) == ["t &xxe; &lol9;"])
+
+        let depth = 10_000
+        let deep =
+            "<rss version=\"2.0\"><channel><item><guid>deep</guid>"
+            + String(repeating: "<x>", count: depth) + String(repeating: "</x>", count: depth)
+            + "</item></channel></rss>"
+        let (deepResult, _) = FeedParser.parseDetailed(data: Array(deep.utf8))
+        #expect(deepResult.error?.message == "nesting deeper than 256 elements")
+        let (tight, _) = FeedParser.parseDetailed(data: Array(deep.utf8), limits: FeedParserLimits(maxDepth: 20))
+        #expect(tight.error?.message == "nesting deeper than 20 elements")
+    }
 }
+
