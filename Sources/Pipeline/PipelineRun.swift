@@ -73,18 +73,18 @@ public final class PipelineRun {
         }
         console.endProgress()
         phases.end("read")
-        var failedFeeds: [String] = []
-        for feed in loaded {
-            guard let failure = feed.failure else { continue }
-            failedFeeds.append("\(feed.feed.name): \(failure)")
-            var failuresInARow = 1
-            if !options.dryRun {
-                try store.recordFetch(feed.feed.name, FetchRecord(url: feed.feed.url, at: started, httpStatus: feed.httpStatus, error: failure))
-                failuresInARow = try store.feedState(feed.feed.name)?.failuresInARow ?? 1
-            }
+        let failed = loaded.filter { $0.failure != nil }
+        let failedFeeds = failed.map { "\($0.feed.name): \($0.failure!)" }
+        if !options.dryRun {
+            try store.recordFetches(failed.map {
+                ($0.feed.name, FetchRecord(url: $0.feed.url, at: started, httpStatus: $0.httpStatus, error: $0.failure))
+            })
+        }
+        for feed in failed {
+            let failuresInARow = options.dryRun ? 1 : try store.feedState(feed.feed.name)?.failuresInARow ?? 1
             if failuresInARow >= feed.feed.alertAfter {
                 let repeated = failuresInARow > 1 ? " (\(failuresInARow) failures in a row)" : ""
-                console.error("critfix: feed \(feed.feed.name) failed\(repeated): \(failure)")
+                console.error("critfix: feed \(feed.feed.name) failed\(repeated): \(feed.failure!)")
             }
         }
 
@@ -105,11 +105,9 @@ public final class PipelineRun {
 
         // The outbox: every article, notification and delivery in one transaction, before any send.
         try store.record(plan.batch)
-        for feed in loaded where feed.failure == nil {
-            try store.recordFetch(
-                feed.feed.name,
-                FetchRecord(url: feed.feed.url, at: started, httpStatus: feed.httpStatus, etag: feed.etag, lastModified: feed.lastModified))
-        }
+        try store.recordFetches(loaded.filter { $0.failure == nil }.map {
+            ($0.feed.name, FetchRecord(url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified))
+        })
         phases.end("record")
 
         var dispatch: DispatchReport?

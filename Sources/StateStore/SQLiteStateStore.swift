@@ -83,9 +83,10 @@ public final class SQLiteStateStore: StateStore {
             articles: Int(row.int(8)))
     }
 
-    public func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError) {
+    public func recordFetches(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError) {
+        guard !fetches.isEmpty else { return }
         try db.transaction { () throws(StateStoreError) in
-            if fetch.error == nil {
+            for (name, fetch) in fetches where fetch.error == nil {
                 try db.statement(
                     """
                     INSERT INTO feeds(name, url, last_fetch, http_status, etag, last_modified, failures_in_a_row, last_error, last_success)
@@ -99,7 +100,8 @@ public final class SQLiteStateStore: StateStore {
                     .text(name), .text(fetch.url), .double(fetch.at.timeIntervalSince1970), .optional(fetch.httpStatus),
                     .optional(fetch.etag), .optional(fetch.lastModified)
                 ).run()
-            } else {
+            }
+            for (name, fetch) in fetches where fetch.error != nil {
                 try db.statement(
                     """
                     INSERT INTO feeds(name, url, last_fetch, http_status, failures_in_a_row, last_error)

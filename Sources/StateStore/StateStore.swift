@@ -10,10 +10,11 @@ public protocol StateStore: AnyObject {
     func lock() throws(StateStoreError)
 
     func feedState(_ name: String) throws(StateStoreError) -> FeedState?
-    /// Records one fetch. A success replaces the validators (ETag, Last-Modified) — a 304
-    /// keeps those it does not send again — and resets the failure count; a failure
-    /// counts one more in a row and keeps the validators unless the URL changed.
-    func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError)
+    /// Records the fetches of a run, in one transaction. A success replaces the feed's
+    /// validators (ETag, Last-Modified) — a 304 keeps those it does not send again — and
+    /// resets its failure count; a failure counts one more in a row and keeps the
+    /// validators unless the URL changed.
+    func recordFetches(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError)
 
     /// The latest recorded revision of each of these article keys that was seen.
     func seenArticles(_ keys: [String]) throws(StateStoreError) -> [String: SeenArticle]
@@ -46,6 +47,12 @@ public struct RunRecord: Sendable, Hashable {
 
 public enum Channel: String, Sendable, Hashable, Codable {
     case email, webhook
+}
+
+extension StateStore {
+    public func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError) {
+        try recordFetches([(name, fetch)])
+    }
 }
 
 public struct FeedState: Sendable, Hashable {

@@ -189,6 +189,9 @@ class Handler(BaseHTTPRequestHandler):
         self.record(200)
 
 
+# Room for many simultaneous connections: the default backlog of 5 makes a burst wait
+# a second for a SYN retransmit.
+ThreadingHTTPServer.request_queue_size = 256
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 if "--tls" in sys.argv:
     import ssl
