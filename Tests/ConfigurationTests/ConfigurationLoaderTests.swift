@@ -108,6 +108,7 @@ import Testing
         #expect(configuration.catalog.products.isEmpty)
         #expect(configuration.email == EmailSettings())
         #expect(configuration.webhooks == WebhookSettings())
+        #expect(configuration.fetch == FetchSettings(concurrency: 8, maxSize: 20 << 20))
         #expect(configuration.targets.isEmpty)
     }
 
@@ -179,7 +180,7 @@ import Testing
             """)
         #expect(
             problems == [
-                "2:1: feed: unknown key 'feed': did you mean 'feeds'? (allowed keys: state, registrations, feeds, products, email, webhooks, targets)",
+                "2:1: feed: unknown key 'feed': did you mean 'feeds'? (allowed keys: state, registrations, feeds, products, email, webhooks, fetch, targets)",
                 "6:5: feeds[0].timout: unknown key 'timout': did you mean 'timeout'? (allowed keys: name, url, ca_file, defaults, timeout, alert_after)",
                 "7:25: feeds[0].defaults.product: 'x' is not a product in the catalog (products)",
                 "7:28: feeds[0].defaults.sevrity: unknown key 'sevrity': did you mean 'severity'? (allowed keys: product, kind, severity)",
@@ -346,6 +347,31 @@ import Testing
                 "8:22: webhooks.retry_delays[1]: 'often' is not a duration (expected a number with ms, s, m, h or d, such as 30s, 5m or 1h, or a number of seconds)",
                 "10:28: webhooks.allow_private_addresses: 'sometimes' is not a boolean (expected true or false)",
                 "11:16: webhooks.concurrency: '0' is too small (expected at least 1)",
+            ])
+    }
+
+    @Test func fetchSettings() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.write("critfix.yaml", configuration(with: "fetch: { concurrency: 3, max_size: 512 KiB }"))
+        let loaded = try ConfigurationLoader.load(path: file, environment: [:])
+        #expect(loaded.fetch == FetchSettings(concurrency: 3, maxSize: 512 << 10))
+        for (size, bytes) in [("20MiB", 20 << 20), ("2mb", 2 << 20), ("1 GiB", 1 << 30), ("4096", 4096)] {
+            let text = configuration(with: "fetch:\n  max_size: \(size)")
+            let loaded = try ConfigurationLoader.load(path: directory.write("c.yaml", text), environment: [:])
+            #expect(loaded.fetch.maxSize == bytes, "\(size)")
+        }
+        let problems = configurationProblems(
+            configuration(with: """
+                fetch:
+                  concurrency: 100
+                  max_size: lots
+                  parallel: 2
+                """))
+        #expect(
+            problems == [
+                "6:16: fetch.concurrency: 100 is too many feeds at once (at most 64)",
+                "7:13: fetch.max_size: 'lots' is not a size (expected a number with KiB, MiB or GiB, such as 20MiB)",
+                "8:3: fetch.parallel: unknown key 'parallel' (allowed keys: concurrency, max_size)",
             ])
     }
 
