@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "StateStore", dependencies: ["CSQLite", "Articles", "Matching"], swiftSettings: strictSettings),
         // Email rendering and transports.
         .target(
-            name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto"],
+            name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto", "Curl", "CCurl"],
             swiftSettings: strictSettings),
         // One run: fetch, parse, match, record, deliver.
         .target(

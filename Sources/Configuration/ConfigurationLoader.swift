@@ -418,6 +418,8 @@ struct ConfigurationReader {
         guard let mapping = checker.mapping(node, "email") else { return }
         var username: Node?
         var password: Node?
+        var usernameValue: String?
+        var passwordValue: String?
         for (keyNode, value) in checker.entries(mapping, "email") {
             guard let key = checker.key(keyNode, "email") else { continue }
             let path = "email.\(key)"
@@ -444,10 +446,14 @@ struct ConfigurationReader {
                 }
             case "username_env":
                 username = value
-                email.usernameEnv = checker.environmentVariable(value, path, in: environment)?.name
+                let variable = checker.environmentVariable(value, path, in: environment)
+                email.usernameEnv = variable?.name
+                usernameValue = variable?.value
             case "password_env":
                 password = value
-                email.passwordEnv = checker.environmentVariable(value, path, in: environment)?.name
+                let variable = checker.environmentVariable(value, path, in: environment)
+                email.passwordEnv = variable?.name
+                passwordValue = variable?.value
             case "ca_file":
                 if let file = self.path(value, path) { email.caFile = file }
             case "templates":
@@ -459,6 +465,10 @@ struct ConfigurationReader {
             default:
                 checker.unknownKey(keyNode, key, allowed: Self.emailKeys, path)
             }
+        }
+        if let usernameEnv = email.usernameEnv, let passwordEnv = email.passwordEnv, let usernameValue, let passwordValue {
+            email.credentials = SMTPCredentials(
+                username: usernameValue, password: passwordValue, usernameEnv: usernameEnv, passwordEnv: passwordEnv)
         }
         if let username, password == nil {
             checker.error(at: username, "email.password_env", "username_env is set but password_env is missing (SMTP AUTH needs both)")

@@ -84,12 +84,35 @@ public enum EmailTransport: Sendable, Hashable {
     case stdout
 }
 
+/// SMTP AUTH credentials, read from the environment variables that `email.username_env`
+/// and `email.password_env` name. `description` shows the user and the variables'
+/// names, never the password.
+public struct SMTPCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var username: String
+    public var password: String
+    /// The names of the environment variables they came from, for messages.
+    public var usernameEnv: String
+    public var passwordEnv: String
+
+    public init(username: String, password: String, usernameEnv: String, passwordEnv: String) {
+        self.username = username
+        self.password = password
+        self.usernameEnv = usernameEnv
+        self.passwordEnv = passwordEnv
+    }
+
+    public var description: String { "credentials from $\(usernameEnv) and $\(passwordEnv)" }
+    public var debugDescription: String { description }
+}
+
 public struct EmailSettings: Sendable, Hashable {
     public var from: Mailbox
     public var transport: EmailTransport
     public var envelopeFrom: String?
     public var usernameEnv: String?
     public var passwordEnv: String?
+    /// The values of `usernameEnv` and `passwordEnv` when both are set; never log them.
+    public var credentials: SMTPCredentials?
     public var caFile: String?
     /// Absolute path of a directory whose files override the built-in templates.
     public var templates: String?
