@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Articles"], swiftSettings: strictSettings),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Matching", "Articles"], swiftSettings: strictSettings),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Matching", "Configuration", "Articles", "Curl", "CCurl"], swiftSettings: strictSettings),
         .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),
     ]
 )

@@ -25,7 +25,7 @@ public final class SMTPTransport: MailTransport {
     /// `smtp://host:port` as configured (holds no credentials: the configuration refuses them).
     public let url: String
     private let easy: CurlEasy
-    private let exchange = SMTPExchange()
+    let exchange = SMTPExchange()
     private let credentials: SMTPCredentials?
 
     /// - Parameters:

@@ -100,7 +100,13 @@ public final class SendmailTransport: MailTransport {
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        var spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        // ETXTBSY: the program is being replaced (or was just written) and is still open
+        // for writing somewhere; that passes within moments.
+        for _ in 0..<20 where spawned == ETXTBSY {
+            usleep(50_000)
+            spawned = posix_spawn(&pid, path, &actions, &attributes, &cArguments, environ)
+        }
         closeFD(inputPipe[0])
         closeFD(outputPipe[1])
         guard spawned == 0 else {

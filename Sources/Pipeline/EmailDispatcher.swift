@@ -139,8 +139,11 @@ public final class EmailDispatcher {
         var cause = failure.message
         if untouched > 0 {
             report.notAttempted += untouched
-            let more = batchFull ? "at least \(untouched) more due deliveries were" : untouched == 1 ? "1 more due delivery was" : "\(untouched) more due deliveries were"
-            cause += "; \(more) not attempted and wait for the next run"
+            let more = batchFull
+                ? "at least \(untouched) more due deliveries were not attempted and wait"
+                : untouched == 1 ? "1 more due delivery was not attempted and waits"
+                : "\(untouched) more due deliveries were not attempted and wait"
+            cause += "; \(more) for the next run"
         }
         if failure.kind == .permanent || attempts >= settings.maxAttempts {
             let reason = failure.kind == .permanent ? failure.message : "\(failure.message) (gave up after \(attempts) attempts)"

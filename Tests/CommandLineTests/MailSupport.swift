@@ -10,7 +10,6 @@ final class SMTPTestServer {
     let port: Int
     private let process: Process
     private let input: Pipe
-    private let errors: Pipe
 
     /// Starts a server and waits (at most 20 s) until it accepts connections.
     /// - Parameters:
@@ -25,10 +24,14 @@ final class SMTPTestServer {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [Self.script, "serve", "--dir", directory, "--port", String(port), "--lifetime", "300"] + options
         input = Pipe()
-        errors = Pipe()
         process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
+        // A file, not a pipe nobody reads: aiosmtpd logs a traceback per failed TLS handshake.
+        let log = directory + "/server.log"
+        try Data().write(to: URL(fileURLWithPath: log))
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? logHandle.close() }
+        process.standardOutput = logHandle
+        process.standardError = logHandle
         try process.run()
         var found: Int?
         for _ in 0..<400 {
@@ -41,7 +44,7 @@ final class SMTPTestServer {
         }
         guard let found else {
             if process.isRunning { process.terminate() }
-            let message = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+            let message = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw TestFailure("the SMTP test server did not start: \(message)")
         }
         self.port = found
