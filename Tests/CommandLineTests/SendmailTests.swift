@@ -183,22 +183,23 @@ import Testing
         try expectPartsEqual(stream: scenario.directory + "/stream.mbox", calls: scenario.directory + "/calls")
     }
 
-    /// `critfix run --summary | mail -s …` (bsd-mailx; its `sendmail` variable names the stand-in).
+    /// `critfix run --summary | mail -s …` (mailutils or bsd-mailx: the `sendmail`
+    /// variable in ~/.mailrc names the stand-in).
     @Test func theSummaryThroughMailArrives() throws {
         let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations)
         _ = try Self.standIn(in: scenario.directory)
-        try CLI.write("set sendmail=\(scenario.directory)/bin/sendmail\n", to: scenario.directory + "/mailrc")
+        try CLI.write("set sendmail=\(scenario.directory)/bin/sendmail\n", to: scenario.directory + "/.mailrc")
         let command = "critfix run --config critfix.yaml --summary | mail -s 'critfix run' support-ops@example.com"
         let result = try CLI.run(
             "/bin/sh", ["-c", "set -e; \(command)"], in: scenario.directory,
             environment: [
-                "PATH": "\((CLI.binary as NSString).deletingLastPathComponent):/usr/bin:/bin", "MAILRC": scenario.directory + "/mailrc",
+                "PATH": "\((CLI.binary as NSString).deletingLastPathComponent):/usr/bin:/bin", "HOME": scenario.directory,
             ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let calls = try Self.calls(in: scenario.directory)
         #expect(calls.count == 1)
         let message = try #require(calls.first?.message)
-        #expect(message["to"] as? String == "support-ops@example.com")
+        #expect((message["to"] as? String ?? "").contains("support-ops@example.com"))
         #expect(message["subject"] as? String == "critfix run")
         let body = (message["parts"] as? [[String: Any]])?.first?["text"] as? String ?? ""
         #expect(body.hasPrefix("critfix run at "), "\(body)")
