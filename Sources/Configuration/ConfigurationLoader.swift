@@ -82,6 +82,8 @@ struct ConfigurationReader {
     let file: String
     let directory: String
     let environment: [String: String]
+    /// Set by `readEmail` when both credential variables are.
+    var emailCredentials: SMTPCredentials?
 
     static let topKeys = ["state", "registrations", "feeds", "products", "email", "webhooks", "targets"]
     static let feedKeys = ["name", "url", "ca_file", "defaults", "timeout", "alert_after"]
@@ -151,9 +153,11 @@ struct ConfigurationReader {
             checker.missing("feeds", in: root, "")
         }
         guard let registrations else { return nil }
-        return CritfixConfiguration(
+        var configuration = CritfixConfiguration(
             path: file, state: state, registrations: registrations, feeds: feeds, catalog: catalog, email: email,
             webhooks: webhooks, targets: targets)
+        configuration.emailCredentials = emailCredentials
+        return configuration
     }
 
     // MARK: state
@@ -467,7 +471,7 @@ struct ConfigurationReader {
             }
         }
         if let usernameEnv = email.usernameEnv, let passwordEnv = email.passwordEnv, let usernameValue, let passwordValue {
-            email.credentials = SMTPCredentials(
+            emailCredentials = SMTPCredentials(
                 username: usernameValue, password: passwordValue, usernameEnv: usernameEnv, passwordEnv: passwordEnv)
         }
         if let username, password == nil {

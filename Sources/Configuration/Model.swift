@@ -13,6 +13,9 @@ public struct CritfixConfiguration: Sendable {
     public var webhooks: WebhookSettings
     /// Latency targets in minutes per plan and severity (SPEC 3 `targets`).
     public var targets: [Plan: [Int: Int]]
+    /// The values of `email.username_env` and `email.password_env` when both are set.
+    /// Kept apart from `EmailSettings`, which is compared and printed: never log them.
+    public var emailCredentials: SMTPCredentials?
 
     public init(
         path: String, state: StateLocation, registrations: String, feeds: [FeedConfiguration],
@@ -111,8 +114,6 @@ public struct EmailSettings: Sendable, Hashable {
     public var envelopeFrom: String?
     public var usernameEnv: String?
     public var passwordEnv: String?
-    /// The values of `usernameEnv` and `passwordEnv` when both are set; never log them.
-    public var credentials: SMTPCredentials?
     public var caFile: String?
     /// Absolute path of a directory whose files override the built-in templates.
     public var templates: String?

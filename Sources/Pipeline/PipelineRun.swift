@@ -153,7 +153,7 @@ public final class PipelineRun {
                 // Only for Scripts/bench, to measure what reusing the connection saves.
                 let forbidReuse = ProcessInfo.processInfo.environment["CRITFIX_BENCH_SMTP_NO_REUSE"] == "1"
                 transport = try SMTPTransport(
-                    url: url, credentials: email.credentials, caFile: email.caFile, reuseConnection: !forbidReuse)
+                    url: url, credentials: setup.configuration.emailCredentials, caFile: email.caFile, reuseConnection: !forbidReuse)
             case .sendmail(let path):
                 transport = SendmailTransport(path: path, envelopeSender: email.envelopeFrom)
             }
