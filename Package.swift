@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "StateStore", dependencies: ["CSQLite", "Articles", "Matching"], swiftSettings: strictSettings),
         // Email rendering and transports.
         .target(
-            name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto"],
+            name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto", "Curl", "CCurl"],
             swiftSettings: strictSettings),
         // One run: fetch, parse, match, record, deliver.
         .target(
@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Articles"], swiftSettings: strictSettings),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Matching", "Articles"], swiftSettings: strictSettings),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Matching", "Configuration", "Articles", "Curl", "CCurl"], swiftSettings: strictSettings),
         .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),
     ]
 )

@@ -84,6 +84,8 @@ struct ConfigurationReader {
     let file: String
     let directory: String
     let environment: [String: String]
+    /// Set by `readEmail` when both credential variables are.
+    var emailCredentials: SMTPCredentials?
 
     static let topKeys = ["state", "registrations", "feeds", "products", "email", "webhooks", "fetch", "targets"]
     static let feedKeys = ["name", "url", "ca_file", "defaults", "timeout", "alert_after"]
@@ -155,9 +157,11 @@ struct ConfigurationReader {
             checker.missing("feeds", in: root, "")
         }
         guard let registrations else { return nil }
-        return CritfixConfiguration(
+        var configuration = CritfixConfiguration(
             path: file, state: state, registrations: registrations, feeds: feeds, catalog: catalog, email: email,
             webhooks: webhooks, fetch: fetch, targets: targets)
+        configuration.emailCredentials = emailCredentials
+        return configuration
     }
 
     // MARK: state
@@ -422,6 +426,8 @@ struct ConfigurationReader {
         guard let mapping = checker.mapping(node, "email") else { return }
         var username: Node?
         var password: Node?
+        var usernameValue: String?
+        var passwordValue: String?
         for (keyNode, value) in checker.entries(mapping, "email") {
             guard let key = checker.key(keyNode, "email") else { continue }
             let path = "email.\(key)"
@@ -448,10 +454,14 @@ struct ConfigurationReader {
                 }
             case "username_env":
                 username = value
-                email.usernameEnv = checker.environmentVariable(value, path, in: environment)?.name
+                let variable = checker.environmentVariable(value, path, in: environment)
+                email.usernameEnv = variable?.name
+                usernameValue = variable?.value
             case "password_env":
                 password = value
-                email.passwordEnv = checker.environmentVariable(value, path, in: environment)?.name
+                let variable = checker.environmentVariable(value, path, in: environment)
+                email.passwordEnv = variable?.name
+                passwordValue = variable?.value
             case "ca_file":
                 if let file = self.path(value, path) { email.caFile = file }
             case "templates":
@@ -463,6 +473,10 @@ struct ConfigurationReader {
             default:
                 checker.unknownKey(keyNode, key, allowed: Self.emailKeys, path)
             }
+        }
+        if let usernameEnv = email.usernameEnv, let passwordEnv = email.passwordEnv, let usernameValue, let passwordValue {
+            emailCredentials = SMTPCredentials(
+                username: usernameValue, password: passwordValue, usernameEnv: usernameEnv, passwordEnv: passwordEnv)
         }
         if let username, password == nil {
             checker.error(at: username, "email.password_env", "username_env is set but password_env is missing (SMTP AUTH needs both)")

@@ -14,6 +14,9 @@ public struct CritfixConfiguration: Sendable {
     public var fetch: FetchSettings
     /// Latency targets in minutes per plan and severity (SPEC 3 `targets`).
     public var targets: [Plan: [Int: Int]]
+    /// The values of `email.username_env` and `email.password_env` when both are set.
+    /// Kept apart from `EmailSettings`, which is compared and printed: never log them.
+    public var emailCredentials: SMTPCredentials?
 
     public init(
         path: String, state: StateLocation, registrations: String, feeds: [FeedConfiguration],
@@ -84,6 +87,27 @@ public enum EmailTransport: Sendable, Hashable {
     case mbox(path: String)
     /// An mbox stream on standard output.
     case stdout
+}
+
+/// SMTP AUTH credentials, read from the environment variables that `email.username_env`
+/// and `email.password_env` name. `description` shows the user and the variables'
+/// names, never the password.
+public struct SMTPCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var username: String
+    public var password: String
+    /// The names of the environment variables they came from, for messages.
+    public var usernameEnv: String
+    public var passwordEnv: String
+
+    public init(username: String, password: String, usernameEnv: String, passwordEnv: String) {
+        self.username = username
+        self.password = password
+        self.usernameEnv = usernameEnv
+        self.passwordEnv = passwordEnv
+    }
+
+    public var description: String { "credentials from $\(usernameEnv) and $\(passwordEnv)" }
+    public var debugDescription: String { description }
 }
 
 public struct EmailSettings: Sendable, Hashable {

@@ -129,6 +129,9 @@ Summary
 {{/summary}}
 
 What you should do
+{{#critical}}
+  This notice is critical: we strongly recommend acting on it as soon as possible.
+{{/critical}}
 {{#matched}}
   * {{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version {{fixed}} or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}
 {{/matched}}
@@ -179,6 +182,9 @@ You receive this notice because {{customer_name}} (customer ID {{customer_id}}) 
 <p style="white-space: pre-line;">{{summary}}</p>
 {{/summary}}
 <h2 style="font-size: 15px; margin: 16px 0 4px;">What you should do</h2>
+{{#critical}}
+<p style="margin: 0 0 4px;"><strong style="color: #b00020;">This notice is critical: we strongly recommend acting on it as soon as possible.</strong></p>
+{{/critical}}
 <ul>
 {{#matched}}
 <li>{{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version <strong>{{fixed}}</strong> or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}</li>
@@ -193,12 +199,15 @@ You receive this notice because {{customer_name}} (customer ID {{customer_id}}) 
 </html>
 """#,
         "en.digest-subject.txt": #"""
-critfix: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}}
+[{{severity_label}}] Fix notice digest for {{customer_name}}: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}}
 """#,
         "en.digest-text.txt": #"""
 {{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}
 
 {{sender}} has published notices that affect products registered by {{customer_name}} (customer ID {{customer_id}}). This digest lists {{count_text}}, most severe first.
+{{#critical_count}}
+Critical notices in this digest: {{critical_count}}. We strongly recommend acting on them as soon as possible.
+{{/critical_count}}
 
 {{#notifications}}
 {{position}}. [{{severity_label}}] {{#is_revision}}Update (revision {{revision}}): {{/is_revision}}{{title}}
@@ -237,6 +246,9 @@ You receive this digest because {{customer_name}} (customer ID {{customer_id}}) 
 <body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
 <p>{{#contact_name}}Dear {{contact_name}},{{/contact_name}}{{^contact_name}}Dear Customer,{{/contact_name}}</p>
 <p>{{sender}} has published notices that affect products registered by {{customer_name}} (customer ID {{customer_id}}). This digest lists {{count_text}}, most severe first.</p>
+{{#critical_count}}
+<p><strong style="color: #b00020;">Critical notices in this digest: {{critical_count}}. We strongly recommend acting on them as soon as possible.</strong></p>
+{{/critical_count}}
 {{#notifications}}
 <h2 style="font-size: 16px; margin: 24px 0 8px;">{{position}}. [{{#critical}}<span style="color: #b00020;">{{severity_label}}</span>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}] {{#is_revision}}Update (revision {{revision}}): {{/is_revision}}{{title}}</h2>
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">
@@ -302,6 +314,9 @@ Opis
 {{/summary}}
 
 Zalecane działania
+{{#critical}}
+  To powiadomienie ma ważność krytyczną: zalecamy podjęcie działań niezwłocznie.
+{{/critical}}
 {{#matched}}
   * {{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji {{fixed}} lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}
 {{/matched}}
@@ -352,6 +367,9 @@ Otrzymują Państwo tę wiadomość, ponieważ dla klienta {{customer_name}} (id
 <p style="white-space: pre-line;">{{summary}}</p>
 {{/summary}}
 <h2 style="font-size: 15px; margin: 16px 0 4px;">Zalecane działania</h2>
+{{#critical}}
+<p style="margin: 0 0 4px;"><strong style="color: #b00020;">To powiadomienie ma ważność krytyczną: zalecamy podjęcie działań niezwłocznie.</strong></p>
+{{/critical}}
 <ul>
 {{#matched}}
 <li>{{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji <strong>{{fixed}}</strong> lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}</li>
@@ -366,12 +384,15 @@ Otrzymują Państwo tę wiadomość, ponieważ dla klienta {{customer_name}} (id
 </html>
 """#,
         "pl.digest-subject.txt": #"""
-critfix: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}}
+[{{severity_label}}] Zestawienie powiadomień o poprawkach dla {{customer_name}}: {{count_text}}{{#critical_count}} ({{critical_text}}){{/critical_count}}
 """#,
         "pl.digest-text.txt": #"""
 Szanowni Państwo,
 
 informujemy o publikacjach dotyczących produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}). To zestawienie obejmuje {{count_text}}, od najpoważniejszych.
+{{#critical_count}}
+Powiadomienia o ważności krytycznej w tym zestawieniu: {{critical_count}}. Zalecamy podjęcie działań niezwłocznie.
+{{/critical_count}}
 
 {{#notifications}}
 {{position}}. [{{severity_label}}] {{#is_revision}}Aktualizacja (wersja {{revision}}): {{/is_revision}}{{title}}
@@ -410,6 +431,9 @@ Otrzymują Państwo to zestawienie, ponieważ dla klienta {{customer_name}} (ide
 <body style="margin: 0; padding: 16px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.45; color: #1a1a1a;">
 <p>Szanowni Państwo,</p>
 <p>informujemy o publikacjach dotyczących produktów zarejestrowanych przez klienta {{customer_name}} (identyfikator klienta {{customer_id}}). To zestawienie obejmuje {{count_text}}, od najpoważniejszych.</p>
+{{#critical_count}}
+<p><strong style="color: #b00020;">Powiadomienia o ważności krytycznej w tym zestawieniu: {{critical_count}}. Zalecamy podjęcie działań niezwłocznie.</strong></p>
+{{/critical_count}}
 {{#notifications}}
 <h2 style="font-size: 16px; margin: 24px 0 8px;">{{position}}. [{{#critical}}<span style="color: #b00020;">{{severity_label}}</span>{{/critical}}{{^critical}}{{severity_label}}{{/critical}}] {{#is_revision}}Aktualizacja (wersja {{revision}}): {{/is_revision}}{{title}}</h2>
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse;">

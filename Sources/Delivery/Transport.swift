@@ -10,12 +10,19 @@ public import Foundation
 public struct TransportFailure: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable { case permanent, temporary }
     public var kind: Kind
-    /// What happened, e.g. "cannot append to /var/mail/x: Permission denied" — no secrets.
+    /// What happened, e.g. "cannot append to /var/mail/x: Permission denied" or the
+    /// server's reply "550 5.1.1 <x@example.com>: no such user" — no secrets. Kept as
+    /// the delivery's `last_error`.
     public var message: String
+    /// The transport cannot deliver anything now (the server is down, refuses the
+    /// login, …): the next message would fail the same way, so the dispatcher leaves
+    /// the remaining deliveries due for the next run instead of trying each one.
+    public var stopsRun: Bool
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, stopsRun: Bool = false) {
         self.kind = kind
         self.message = message
+        self.stopsRun = stopsRun
     }
 
     public var description: String { message }
@@ -34,6 +41,15 @@ public protocol MailTransport: AnyObject {
     func flush() throws(TransportFailure)
     /// Flushes and syncs whatever is buffered; the transport is not used afterwards.
     func close() throws(TransportFailure)
+    /// True when a `send` that returns has handed the message over for good (SMTP's
+    /// reply to the data, sendmail's exit status): the dispatcher then records each
+    /// delivery as soon as it is sent, so a crash repeats at most the one in flight.
+    /// False (mbox, stdout): deliveries are recorded after `flush`.
+    var confirmsEachMessage: Bool { get }
+}
+
+extension MailTransport {
+    public var confirmsEachMessage: Bool { false }
 }
 
 /// The mbox stream format (mboxrd): a `From ` line, the message with every line that

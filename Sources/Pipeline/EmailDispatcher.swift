@@ -9,6 +9,8 @@ public struct DispatchReport: Sendable {
     public var delivered = 0
     public var retrying = 0
     public var dead = 0
+    /// Due deliveries left untouched after a failure that stopped the transport.
+    public var notAttempted = 0
     /// cause -> number of deliveries it touched.
     public var causes: [String: Int] = [:]
     public var causeOrder: [String] = []
@@ -53,24 +55,41 @@ public final class EmailDispatcher {
     public func dispatch(progress: (Int) -> Void = { _ in }) throws(StateStoreError) -> DispatchReport {
         var report = DispatchReport()
         let envelopeFrom = settings.envelopeFrom ?? settings.from.address
-        while true {
+        // SMTP and sendmail confirm each message: record each at once, so a crash
+        // repeats at most the message in flight. mbox and stdout are recorded per batch,
+        // after the flush that makes the batch durable.
+        let recordEach = transport.confirmsEachMessage
+        batches: while true {
             let due = try store.dueDeliveries(channel: .email, now: now, limit: batchSize)
             if due.isEmpty { break }
             var outcomes: [DeliveryOutcome] = []
             outcomes.reserveCapacity(due.count)
             var sent: [String] = []
-            for delivery in due {
-                guard let customer = customers[delivery.customer] else {
-                    outcomes.append(dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report))
-                    continue
+            var stopped = false
+            for (position, delivery) in due.enumerated() {
+                let outcome: DeliveryOutcome
+                if let customer = customers[delivery.customer] {
+                    let email = renderer.render(try makeRequest(delivery, customer: customer))
+                    do {
+                        try transport.send(email, envelopeFrom: envelopeFrom)
+                        guard recordEach else {
+                            sent.append(delivery.id)
+                            continue
+                        }
+                        report.delivered += 1
+                        outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
+                    } catch {
+                        // The server is down or refuses us: this delivery was touched and
+                        // counts an attempt; the others are not tried against it and stay due.
+                        let untouched = error.stopsRun ? due.count - position - 1 : 0
+                        outcome = failed(delivery, error, untouched: untouched, batchFull: due.count == batchSize, &report)
+                        stopped = error.stopsRun
+                    }
+                } else {
+                    outcome = dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report)
                 }
-                let email = renderer.render(try makeRequest(delivery, customer: customer))
-                do {
-                    try transport.send(email, envelopeFrom: envelopeFrom)
-                    sent.append(delivery.id)
-                } catch {
-                    outcomes.append(failed(delivery, error, &report))
-                }
+                if recordEach { try store.record([outcome]) } else { outcomes.append(outcome) }
+                if stopped { break }
             }
             do {
                 try transport.flush()
@@ -80,11 +99,12 @@ public final class EmailDispatcher {
                 let byID = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
                 for id in sent {
                     guard let delivery = byID[id] else { continue }
-                    outcomes.append(failed(delivery, error, &report))
+                    outcomes.append(failed(delivery, error, untouched: 0, batchFull: false, &report))
                 }
             }
             try store.record(outcomes)
             progress(report.delivered + report.retrying + report.dead)
+            if stopped { break batches }
         }
         return report
     }
@@ -112,18 +132,34 @@ public final class EmailDispatcher {
         return DeliveryOutcome(id: delivery.id, at: Date(), result: .dead(error: reason))
     }
 
-    private func failed(_ delivery: DueDelivery, _ failure: TransportFailure, _ report: inout DispatchReport)
-        -> DeliveryOutcome
-    {
+    private func failed(
+        _ delivery: DueDelivery, _ failure: TransportFailure, untouched: Int, batchFull: Bool, _ report: inout DispatchReport
+    ) -> DeliveryOutcome {
         let attempts = delivery.attempts + 1
+        var cause = failure.message
+        if untouched > 0 {
+            report.notAttempted += untouched
+            let more = batchFull
+                ? "at least \(untouched) more due deliveries were not attempted and wait"
+                : untouched == 1 ? "1 more due delivery was not attempted and waits"
+                : "\(untouched) more due deliveries were not attempted and wait"
+            cause += "; \(more) for the next run"
+        }
         if failure.kind == .permanent || attempts >= settings.maxAttempts {
             let reason = failure.kind == .permanent ? failure.message : "\(failure.message) (gave up after \(attempts) attempts)"
-            return dead(delivery, reason, &report)
+            report.dead += 1
+            report.count(failure.kind == .permanent ? describe(delivery, reason) : cause + " (gave up after \(attempts) attempts)")
+            return DeliveryOutcome(id: delivery.id, at: Date(), result: .dead(error: reason))
         }
         report.retrying += 1
-        report.count(failure.message)
+        report.count(cause)
         let delays = settings.retryDelays.isEmpty ? [60.0] : settings.retryDelays
         let delay = delays[min(attempts - 1, delays.count - 1)]
         return DeliveryOutcome(id: delivery.id, at: Date(), result: .retry(at: Date().addingTimeInterval(delay), error: failure.message))
+    }
+
+    /// A permanent failure is one recipient's or one message's: the line names it.
+    private func describe(_ delivery: DueDelivery, _ reason: String) -> String {
+        "email to \(delivery.address) for \(delivery.customer) is dead: \(reason)"
     }
 }

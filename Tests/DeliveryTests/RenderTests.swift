@@ -85,7 +85,7 @@ import Testing
         ]
         let polish = try Oracle.parse(Fixtures.renderer.render(Fixtures.request(articles, digest: true)))
         expectWellFormed(polish)
-        #expect(polish.subject == "critfix: 3 nowe powiadomienia (1 krytyczne)")
+        #expect(polish.subject == "[Krytyczna] Zestawienie powiadomień o poprawkach dla ACME Manufacturing Sp. z o.o.: 3 nowe powiadomienia (1 krytyczne)")
         #expect(polish.header("X-Critfix-Article") == ["erp-ln-kb/KB1", "erp-ln-kb/KB2", "erp-ln-kb/KB3"])
         #expect(polish.header("X-Critfix-Severity") == ["1"])
         #expect(polish.header("Importance") == ["high"])
@@ -101,7 +101,7 @@ import Testing
         let english = try Oracle.parse(
             Fixtures.renderer.render(Fixtures.request(Array(articles.dropFirst()), customer: Fixtures.customer(language: .en), digest: true)))
         expectWellFormed(english)
-        #expect(english.subject == "critfix: 2 new notifications")
+        #expect(english.subject == "[High] Fix notice digest for ACME Manufacturing Sp. z o.o.: 2 new notifications")
         #expect(english.header("X-Critfix-Severity") == ["2"])
         #expect(english.header("Importance").isEmpty)
     }

@@ -112,3 +112,74 @@ import Testing
         }
     }
 }
+
+/// The built-in templates read like a support organisation's notice: the same facts,
+/// and the same advice, in the plain-text and the HTML part, in both languages.
+@Suite struct BuiltInTemplateContentTests {
+    /// HTML part as text: tags dropped, the entities the renderer writes decoded.
+    static func text(ofHTML html: String) -> String {
+        var text = html.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
+        for (entity, character) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
+            text = text.replacingOccurrences(of: entity, with: character)
+        }
+        return text
+    }
+
+    @Test(arguments: [Language.pl, Language.en])
+    func bothPartsCarryTheSameFactsAndAdvice(language: Language) throws {
+        let critical = Fixtures.article()
+        let parsed = try Oracle.parse(Fixtures.renderer.render(Fixtures.request([critical], customer: Fixtures.customer(language: language))))
+        expectWellFormed(parsed)
+        let polish = language == .pl
+        let facts = [
+            critical.title, polish ? "Krytyczna" : "Critical", polish ? "Poprawka krytyczna" : "Critical fix", "ERP LN",
+            ">=10.5, <10.7.2", "10.7.2", "10.7.1", "https://support.example.com/kb/2245871",
+            polish ? "Zalecane działania" : "What you should do",
+            polish ? "Prosimy o aktualizację ERP LN z wersji 10.7.1 do wersji 10.7.2 lub nowszej."
+                : "Upgrade ERP LN from version 10.7.1 to version 10.7.2 or later.",
+            polish ? "zalecamy podjęcie działań niezwłocznie" : "we strongly recommend acting on it as soon as possible",
+            polish ? "24 listopada 2026, 09:30 UTC" : "24 November 2026, 09:30 UTC",
+            critical.summary, "ACME-001", "ACME Manufacturing Sp. z o.o.", "Elite",
+        ]
+        let html = Self.text(ofHTML: parsed.html)
+        for fact in facts {
+            #expect(parsed.plain.contains(fact), "text/plain lacks \(fact)")
+            #expect(html.contains(fact), "text/html lacks \(fact)")
+        }
+        #expect(parsed.html.contains("<a href=\"https://support.example.com/kb/2245871\">"))
+
+        // Not critical: no urgency line; no fixed version: the advice says to read the article.
+        let patch = Fixtures.article(severity: 3, kind: .patch, products: [Fixtures.product(fixed: nil)])
+        let quiet = try Oracle.parse(Fixtures.renderer.render(Fixtures.request([patch], customer: Fixtures.customer(language: language))))
+        for body in [quiet.plain, Self.text(ofHTML: quiet.html)] {
+            #expect(!body.contains(polish ? "niezwłocznie" : "as soon as possible"))
+            #expect(body.contains(polish ? "Prosimy zapoznać się z artykułem" : "Review the article and apply the fix"))
+            #expect(body.contains(polish ? "wersja z poprawką nie została jeszcze ogłoszona" : "no fixed version announced yet"))
+        }
+    }
+
+    @Test(arguments: [Language.pl, Language.en])
+    func aDigestSubjectNamesTheCustomerNotTheTool(language: Language) throws {
+        let articles = [Fixtures.article(id: "KB1", severity: 1), Fixtures.article(id: "KB2", severity: 3, kind: .patch)]
+        let parsed = try Oracle.parse(
+            Fixtures.renderer.render(Fixtures.request(articles, customer: Fixtures.customer(language: language), digest: true)))
+        expectWellFormed(parsed)
+        #expect(!parsed.subject.contains("critfix"))
+        #expect(parsed.subject.contains("ACME Manufacturing Sp. z o.o."))
+        let urgency = language == .pl
+            ? "Powiadomienia o ważności krytycznej w tym zestawieniu: 1." : "Critical notices in this digest: 1."
+        #expect(parsed.plain.contains(urgency))
+        #expect(Self.text(ofHTML: parsed.html).contains(urgency))
+    }
+
+    @Test func anOperatorsDirectoryOverridesTheBuiltInText() throws {
+        let path = try TemplateTests.directory([
+            "en.text.txt": "{{severity_label}}: {{title}}\n{{#products}}{{product}} {{affected}} -> {{fixed}}\n{{/products}}{{link}}\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let custom = try EmailRenderer(templatesDirectory: path, catalog: Fixtures.catalog)
+        let parsed = try Oracle.parse(custom.render(Fixtures.request([Fixtures.article()], customer: Fixtures.customer(language: .en))))
+        #expect(parsed.plain == "Critical: KB 2245871: Payroll run fails after the 2026 tax table update\nERP LN >=10.5, <10.7.2 -> 10.7.2\nhttps://support.example.com/kb/2245871\n")
+        #expect(parsed.html.contains("What you should do"), "the HTML part keeps its built-in template")
+    }
+}
