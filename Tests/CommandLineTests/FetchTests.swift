@@ -99,8 +99,13 @@ import Testing
         #expect(text.contains(", HTTP 500, 0 articles, 1 failure: HTTP 500 Internal Server Error"), "\(text)")
         #expect(text.contains(", HTTP 304") == false)
 
-        // The server saw the big body stopped early rather than read to its end.
-        #expect(try server.requests().contains { $0.path == "/status/500" && $0.status == 500 })
+        // What the server saw: each request once, the redirect loop cut after 5 follows.
+        let requests = try server.requests()
+        #expect(requests.contains { $0.path == "/status/500" && $0.status == 500 })
+        #expect(requests.contains { $0.path == "/status/404" && $0.status == 404 })
+        #expect(requests.contains { $0.path == "/html" && $0.status == 200 })
+        #expect(requests.filter { $0.path.hasPrefix("/redirect/") }.map(\.path) == (4...9).reversed().map { "/redirect/\($0)/good.xml" })
+        #expect(requests.filter { $0.path == "/feeds/good.xml" }.count == 1)
     }
 
     @Test func alertAfterQuietsAFlakyFeedUntilItKeepsFailing() throws {
