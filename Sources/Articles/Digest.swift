@@ -13,6 +13,15 @@ public enum Digest {
         return hex(digest)
     }
 
+    /// Lower-case hex SHA-256 of `bytes`.
+    public static func sha256Hex(bytes: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        bytes.withUnsafeBufferPointer { input in
+            _ = SHA256(input.baseAddress, input.count, &digest)
+        }
+        return hex(digest)
+    }
+
     /// Lower-case hex of `bytes` (hot: one per delivery id, so no String(format:)).
     public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)

@@ -183,6 +183,11 @@ public struct Registrations: Sendable {
     public var customers: [Customer]
 
     public init(customers: [Customer]) { self.customers = customers }
+
+    /// The environment variables the file refers to (`secret_env`), sorted.
+    public var environmentNames: [String] {
+        Set(customers.flatMap { $0.webhooks.compactMap(\.secretEnvironment) }).sorted()
+    }
 }
 
 public enum CustomerStatus: String, Sendable, Hashable, CaseIterable {
@@ -257,9 +262,12 @@ public struct WebhookEndpoint: Sendable, Hashable {
     public var url: String
     /// The signing secret (`whsec_…`), read inline or from the environment. Never log it.
     public var secret: String?
+    /// The environment variable the secret came from (`secret_env`), if any.
+    public var secretEnvironment: String?
 
-    public init(url: String, secret: String? = nil) {
+    public init(url: String, secret: String? = nil, secretEnvironment: String? = nil) {
         self.url = url
         self.secret = secret
+        self.secretEnvironment = secretEnvironment
     }
 }

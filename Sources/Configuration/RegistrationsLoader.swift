@@ -521,6 +521,7 @@ struct RegistrationsReader {
                 }
                 if Text.isWebhookSecret(value) {
                     endpoint.secret = value
+                    endpoint.secretEnvironment = name
                 } else {
                     checker.error(
                         at: variable, "\(itemPath()).secret_env",

@@ -155,6 +155,13 @@ public struct FeedLoader: Sendable {
     ) -> SourceOutcome {
         var outcome = SourceOutcome()
         if let path = FeedLoader.localPath(feed.url) {
+            // A file's validator is its identity and times, taken before reading: an
+            // unchanged file is not read again, a file changed while read is read next run.
+            outcome.etag = FeedLoader.fileValidator(path)
+            if let etag = outcome.etag, validators?.url == feed.url, validators?.etag == etag {
+                outcome.notModified = true
+                return outcome
+            }
             if let failure = FeedLoader.readFile(path, into: parser) { outcome.failure = failure }
             return outcome
         }
@@ -186,6 +193,17 @@ public struct FeedLoader: Sendable {
             outcome.failure = failure.reason
         }
         return outcome
+    }
+
+    /// `file:SIZE:MTIME:CTIME:DEVICE:INODE` (times in nanoseconds), or nil when the file
+    /// cannot be examined (reading it then reports why). The change time cannot be set
+    /// back by `touch` or `cp -p`, so a rewritten file always looks changed.
+    static func fileValidator(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        return "file:\(info.st_size):\(modified):\(changed):\(info.st_dev):\(info.st_ino)"
     }
 
     /// Reads a local file in 256 KiB chunks; returns why it could not be read.

@@ -26,7 +26,7 @@ public struct RunOptions: Sendable {
 /// One `critfix run` (or `catch-up`): fetch, parse, match, record the outbox in one
 /// transaction, then deliver everything due. Returns the exit code of SPEC 7.3.
 public final class PipelineRun {
-    let setup: LoadedSetup
+    var setup: LoadedSetup
     let options: RunOptions
     let console: Console
 
@@ -48,8 +48,25 @@ public final class PipelineRun {
     private func run() throws(StateStoreError) -> Int32 {
         let started = Date()
         let configuration = setup.configuration
+        // With no state yet there is nothing to compare with: validate before creating it.
+        var validatedFiles: [UInt8]?
+        if !setup.registrationsLoaded, case .sqlite(let path) = configuration.state,
+            !FileManager.default.fileExists(atPath: path)
+        {
+            validatedFiles = Setup.inputFiles(configuration)
+            if let failure = Setup.loadRegistrations(&setup, console: console) { return failure.exitCode }
+        }
         let store = try openStore()
         if !options.dryRun { try store.lock() }
+        if let validatedFiles { recordChecked(validatedFiles, store: store) }
+        // Deferred registrations (`run`): validated now unless both files are exactly as they
+        // were when they last passed; then read only if this run has work for them.
+        if !setup.registrationsLoaded {
+            let checked = try store.checkedDigest(of: "registrations")
+            let names = checked.map(Setup.environmentNames(ofCheckedInputs:)) ?? []
+            let now = Setup.checkedInputs(configuration, environmentNames: names, environment: setup.environment)
+            if now == nil || now != checked, let failure = loadRegistrations(store: store) { return failure.exitCode }
+        }
 
         var feeds = configuration.feeds
         if let only = options.onlyFeed {
@@ -88,6 +105,14 @@ public final class PipelineRun {
             }
         }
 
+        if !setup.registrationsLoaded {
+            let dueEmail = try !store.dueDeliveries(channel: .email, now: Date(), limit: 1).isEmpty
+            let dueWebhooks = try !store.dueDeliveries(channel: .webhook, now: Date(), limit: 1).isEmpty
+            if dueEmail || dueWebhooks || loaded.contains(where: { !$0.articles.isEmpty }) {
+                if let failure = loadRegistrations(store: store) { return failure.exitCode }
+            }
+        }
+
         // Match and plan.
         let matcher = Matcher(registrations: setup.registrations, catalog: configuration.catalog)
         let planner = Planner(matcher: matcher, store: store, messageDomain: messageDomain(configuration.email.from.address))
@@ -112,7 +137,9 @@ public final class PipelineRun {
 
         var dispatch: DispatchReport?
         if !options.catchUp {
-            dispatch = try deliver(store: store, now: Date())
+            // Registrations not loaded means nothing was due when checked above: a delivery
+            // falling due since waits for the next run, rather than meet an empty customer list.
+            dispatch = setup.registrationsLoaded ? try deliver(store: store, now: Date()) : DispatchReport()
             phases.end("deliver")
         }
         let summary = summaryText(
@@ -126,6 +153,23 @@ public final class PipelineRun {
         let exitCode = failedFeeds.isEmpty && !deliveryFailed ? ExitStatus.success : ExitStatus.failures
         try store.recordRun(started: started, finished: Date(), exitCode: exitCode, summary: summary)
         return exitCode
+    }
+
+    /// Loads the deferred registrations; after a successful validation records what
+    /// proves them valid (not in a dry run, which changes no state). The digest is taken
+    /// before reading, so a file changed meanwhile is validated again next run.
+    private func loadRegistrations(store: any StateStore) -> SetupFailure? {
+        let files = Setup.inputFiles(setup.configuration)
+        if let failure = Setup.loadRegistrations(&setup, console: console) { return failure }
+        if let files { recordChecked(files, store: store) }
+        return nil
+    }
+
+    private func recordChecked(_ files: [UInt8], store: any StateStore) {
+        guard !options.dryRun else { return }
+        let inputs = Setup.checkedInputs(
+            files: files, environmentNames: setup.registrations.environmentNames, environment: setup.environment)
+        try? store.recordCheckedDigest(inputs, of: "registrations")
     }
 
     private func openStore() throws(StateStoreError) -> any StateStore {

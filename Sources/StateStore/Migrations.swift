@@ -36,7 +36,13 @@ enum Migrations {
             CREATE TABLE runs(
                 id INTEGER PRIMARY KEY, started REAL NOT NULL, finished REAL, exit_code INTEGER, summary TEXT);
             """
-        )
+        ),
+        (
+            "checked inputs",
+            """
+            CREATE TABLE checked_inputs(what TEXT PRIMARY KEY, digest TEXT NOT NULL, checked REAL NOT NULL);
+            """
+        ),
     ]
 
     static func apply(to db: SQLiteConnection) throws(StateStoreError) {

@@ -361,6 +361,20 @@ public final class SQLiteStateStore: StateStore {
             .run()
     }
 
+    public func checkedDigest(of input: String) throws(StateStoreError) -> String? {
+        let row = try db.statement("SELECT digest FROM checked_inputs WHERE what = ?").bind(.text(input))
+        return try row.step() ? row.text(0) : nil
+    }
+
+    public func recordCheckedDigest(_ digest: String, of input: String) throws(StateStoreError) {
+        try db.statement(
+            """
+            INSERT INTO checked_inputs(what, digest, checked) VALUES (?1, ?2, ?3)
+            ON CONFLICT(what) DO UPDATE SET digest = ?2, checked = ?3
+            """
+        ).bind(.text(input), .text(digest), .double(Date().timeIntervalSince1970)).run()
+    }
+
     public func recentRuns(limit: Int) throws(StateStoreError) -> [RunRecord] {
         let rows = try db.statement(
             "SELECT started, finished, exit_code, summary FROM runs ORDER BY id DESC LIMIT ?"

@@ -34,6 +34,12 @@ public protocol StateStore: AnyObject {
 
     /// Records one finished run (`run` or `catch-up`) with its exit code and summary.
     func recordRun(started: Date, finished: Date, exitCode: Int32, summary: String) throws(StateStoreError)
+
+    /// The digest of an input (`"registrations"`: the configuration and registrations
+    /// files) as it was when it last passed validation, so an unchanged input need not
+    /// be validated again by a run that has no work for it.
+    func checkedDigest(of input: String) throws(StateStoreError) -> String?
+    func recordCheckedDigest(_ digest: String, of input: String) throws(StateStoreError)
     /// The most recent runs, newest first.
     func recentRuns(limit: Int) throws(StateStoreError) -> [RunRecord]
 }

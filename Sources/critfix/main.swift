@@ -45,7 +45,12 @@ extension Critfix {
 
         func run() throws {
             let console = Console()
-            let setup = try options.load(console)
+            // The registrations are loaded by the run itself, only when it has work for them.
+            let setup: LoadedSetup
+            switch Setup.loadConfiguration(configPath: options.path, environment: options.environment, console: console) {
+            case .success(let loaded): setup = loaded
+            case .failure(let failure): throw ExitCode(failure.exitCode)
+            }
             let run = PipelineRun(
                 setup: setup, options: RunOptions(dryRun: dryRun, summary: summary, noFetch: noFetch), console: console)
             try finish(run.execute())
