@@ -2,8 +2,8 @@ import Articles
 import Foundation
 
 /// An article as stored: every field needed to render its notifications later.
-struct ArticleRecord: Codable {
-    struct Product: Codable {
+struct ArticleRecord: Codable, Equatable {
+    struct Product: Codable, Equatable {
         var id: String
         var affected: String?
         var fixed: String?
@@ -22,6 +22,29 @@ struct ArticleRecord: Codable {
     var products: [Product]
     var categories: [String]
     var summary: String
+
+    /// A record to fill field by field (`RecordJSON`).
+    static let empty = ArticleRecord(
+        feed: "", id: "", revision: 1, title: "", link: nil, published: nil, updated: nil, severity: 4, kind: "article",
+        products: [], categories: [], summary: "")
+
+    init(
+        feed: String, id: String, revision: Int, title: String, link: String?, published: Double?, updated: Double?,
+        severity: Int, kind: String, products: [Product], categories: [String], summary: String
+    ) {
+        self.feed = feed
+        self.id = id
+        self.revision = revision
+        self.title = title
+        self.link = link
+        self.published = published
+        self.updated = updated
+        self.severity = severity
+        self.kind = kind
+        self.products = products
+        self.categories = categories
+        self.summary = summary
+    }
 
     init(_ article: Article) {
         feed = article.feed

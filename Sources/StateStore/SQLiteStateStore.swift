@@ -8,8 +8,6 @@ public final class SQLiteStateStore: StateStore {
     public let path: String
     let db: SQLiteConnection
     private var lockDescriptor: Int32 = -1
-    private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
 
     /// Opens (creating the file and its directory when missing) and migrates.
     public init(path: String) throws(StateStoreError) {
@@ -128,7 +126,7 @@ public final class SQLiteStateStore: StateStore {
         for key in keys {
             let row = statement.bind(.text(key))
             if try row.step(), let data = row.text(1) {
-                let record = try decode(ArticleRecord.self, data)
+                let record = try decodeArticle(data)
                 result[key] = SeenArticle(revision: Int(row.int(0)), article: record.article)
             }
             statement.reset()
@@ -169,7 +167,7 @@ public final class SQLiteStateStore: StateStore {
             let insertArticle = try db.statement(
                 "INSERT OR IGNORE INTO articles(key, revision, feed, data, first_seen) VALUES (?, ?, ?, ?, ?)")
             for article in batch.articles {
-                let data = try encode(ArticleRecord(article))
+                let data = RecordJSON.encode(ArticleRecord(article))
                 try insertArticle.bind(
                     .text(article.key), .int(Int64(article.revision)), .text(article.feed), .text(data), .double(now)
                 ).run()
@@ -187,7 +185,7 @@ public final class SQLiteStateStore: StateStore {
                 try insertNotification.bind(
                     .text(notification.customer), .text(article.key), .int(Int64(article.revision)),
                     .int(Int64(article.severity)), .text(article.kind.rawValue), .text(notification.plan.rawValue),
-                    .optional(article.published?.timeIntervalSince1970), .text(try encode(notification.matched)),
+                    .optional(article.published?.timeIntervalSince1970), .text(RecordJSON.encode(notification.matched)),
                     .double(now), .int(batch.caughtUp ? 1 : 0)
                 ).run()
                 ids.append(db.lastInsertRowID)
@@ -271,10 +269,10 @@ public final class SQLiteStateStore: StateStore {
                 if let cached = articles[cacheKey] {
                     article = cached
                 } else {
-                    article = try decode(ArticleRecord.self, items.text(4) ?? "").article
+                    article = try decodeArticle(items.text(4) ?? "").article
                     articles[cacheKey] = article
                 }
-                let matched = try decode([MatchedProduct].self, items.text(3) ?? "[]")
+                let matched = try decodeMatched(items.text(3) ?? "[]")
                 rows[index].notifications.append(
                     StoredNotification(customer: items.text(0) ?? "", article: article, matched: matched))
             }
@@ -391,19 +389,19 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: Encoding
 
-    private func encode(_ value: some Encodable) throws(StateStoreError) -> String {
+    private func decodeArticle(_ text: String) throws(StateStoreError) -> ArticleRecord {
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
+            return try RecordJSON.decodeArticle(text)
         } catch {
-            throw StateStoreError("cannot encode a state record: \(error)")
+            throw StateStoreError("the state database holds an unreadable article record: \(text.prefix(80))")
         }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(StateStoreError) -> T {
+    private func decodeMatched(_ text: String) throws(StateStoreError) -> [MatchedProduct] {
         do {
-            return try decoder.decode(type, from: Data(text.utf8))
+            return try RecordJSON.decodeMatched(text)
         } catch {
-            throw StateStoreError("the state database holds an unreadable record: \(error)")
+            throw StateStoreError("the state database holds an unreadable notification record: \(text.prefix(80))")
         }
     }
 }
