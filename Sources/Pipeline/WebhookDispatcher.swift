@@ -181,12 +181,8 @@ final class WebhookDispatcher {
             return
         }
         if let refused = response.refusedAddress {
-            settle(
-                delivery,
-                .dead(
-                    cause:
-                        "refused: the URL resolves to \(refused); private targets need webhooks.allow_private_addresses: true"
-                ))
+            let hint = "set webhooks.allow_private_addresses: true to allow private targets"
+            settle(delivery, .dead(cause: "refused: \(refused) (\(hint))"))
             return
         }
         failed(delivery, describe(response.error), retryAfter: nil)
