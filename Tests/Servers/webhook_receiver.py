@@ -2,11 +2,16 @@
 """A webhook receiver on 127.0.0.1 for critfix's webhook tests and benchmarks.
 
 Usage: webhook_receiver.py LOG_FILE [--registrations FILE] [--lifetime SECONDS] [--quiet]
+       webhook_receiver.py --sink [--lifetime SECONDS]
 
 Prints the port it listens on as the first line of stdout. Every POST is appended to
 LOG_FILE as one JSON line: path, webhook-id, webhook-timestamp, whether the signature
 is valid, the status sent, User-Agent, Content-Type and the body. It stops by itself
-after --lifetime seconds (default 600). --quiet logs nothing (for benchmarks).
+after --lifetime seconds (default 600). --quiet logs nothing.
+
+--sink (for benchmarks) is a single-threaded asyncio server that answers 200 to every
+request on kept-alive connections, checking and logging nothing: the thread-per-
+connection server below, not critfix, is the limit of a throughput measurement.
 
 Signatures are checked here on their own, with Python's hmac, hashlib and base64 (an
 implementation independent of critfix's): the secret of a URL comes from the
@@ -39,10 +44,46 @@ from urllib.parse import urlsplit
 
 # A test runner may start this with signals blocked; let SIGTERM and SIGINT stop it.
 signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-log_path = sys.argv[1]
 lifetime = 600.0
 if "--lifetime" in sys.argv:
     lifetime = float(sys.argv[sys.argv.index("--lifetime") + 1])
+
+
+def sink():
+    import asyncio
+
+    response = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n"
+
+    async def connection(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                if length:
+                    await reader.readexactly(length)
+                writer.write(response)
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def main():
+        server = await asyncio.start_server(connection, "127.0.0.1", 0, backlog=256)
+        print(server.sockets[0].getsockname()[1], flush=True)
+        async with server:
+            await asyncio.sleep(lifetime)
+
+    asyncio.run(main())
+
+
+if "--sink" in sys.argv:
+    sink()
+    sys.exit(0)
+
+log_path = sys.argv[1]
 registrations = None
 if "--registrations" in sys.argv:
     registrations = sys.argv[sys.argv.index("--registrations") + 1]
