@@ -236,7 +236,8 @@ private final class PostTransfer {
         if text.hasPrefix("HTTP/") {
             let parts = text.split(separator: " ", maxSplits: 2)
             status = parts.count > 1 ? Int(parts[1]) : nil
-            statusText = parts.count > 2 ? String(parts[2]) : nil
+            // The reason phrase ends up in messages: printable, and short.
+            statusText = parts.count > 2 ? String(String(parts[2].unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(100)) : nil
             retryAfter = nil
             return
         }

@@ -23,6 +23,9 @@ final class WebhookDispatcher {
     let userAgent: String
     let pageSize: Int
     let flushEvery: Int
+    /// Transfers in flight at most, whatever `webhooks.concurrency` says: each holds a
+    /// connection (a file descriptor) and a libcurl handle.
+    static let maxConcurrency = 256
 
     init(
         store: any StateStore, settings: WebhookSettings, customers: [String: Customer], now: Date,
@@ -64,7 +67,7 @@ final class WebhookDispatcher {
         do {
             poster = try ConcurrentPoster(
                 ConcurrentPoster.Settings(
-                    concurrency: settings.concurrency, timeout: settings.timeout, caFile: settings.caFile,
+                    concurrency: min(settings.concurrency, WebhookDispatcher.maxConcurrency), timeout: settings.timeout, caFile: settings.caFile,
                     allowPrivateAddresses: settings.allowPrivateAddresses, userAgent: userAgent))
         } catch {
             var report = DispatchReport()
