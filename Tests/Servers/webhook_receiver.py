@@ -129,6 +129,9 @@ def verify(path, webhook_id, timestamp, signature, body):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in one write: written apart, Nagle's algorithm and the
+    # client's delayed ACK cost 40 ms per request on a kept-alive connection.
+    wbufsize = -1
 
     def log_message(self, format, *args):  # quiet: the JSON log says it all
         pass
@@ -142,6 +145,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+        self.wfile.flush()
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
