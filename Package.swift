@@ -48,7 +48,9 @@ let package = Package(
         // One run: fetch, parse, match, record, deliver.
         .target(
             name: "Pipeline",
-            dependencies: ["Articles", "FeedParsing", "FeedFetching", "Configuration", "Matching", "StateStore", "Delivery"],
+            dependencies: [
+                "Articles", "FeedParsing", "FeedFetching", "Configuration", "Matching", "StateStore", "Delivery", "Curl",
+            ],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "critfix",

@@ -44,4 +44,19 @@ static inline CURLcode critfix_easy_getinfo_off(CURL *handle, CURLINFO info, cur
 static inline CURLMcode critfix_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
+
+/* Webhooks (Sources/Curl/CurlMulti.swift): the multi interface, and the open-socket
+   callback through which every connection's actual address is checked. */
+static inline CURLcode critfix_easy_setopt_opensocket(CURL *handle, curl_opensocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+}
+/* The address curl is about to connect to; its storage runs past `struct sockaddr`
+   (addrlen bytes), so Swift reads it through this pointer, never by value. */
+static inline const struct sockaddr *critfix_curl_sockaddr(const struct curl_sockaddr *address) {
+    return &address->addr;
+}
+/* The transfer's result from a CURLMSG_DONE message (a union member). */
+static inline CURLcode critfix_multi_message_result(const CURLMsg *message) {
+    return message->data.result;
+}
 #endif

@@ -142,14 +142,22 @@ public final class PipelineRun {
             dispatch = setup.registrationsLoaded ? try deliver(store: store, now: Date()) : DispatchReport()
             phases.end("deliver")
         }
+        // Webhooks (SPEC 6.3), after email: see WebhookDispatcher.
+        var webhookDispatch: DispatchReport?
+        if !options.catchUp {
+            webhookDispatch = setup.registrationsLoaded ? try deliverWebhooks(store: store, now: Date()) : DispatchReport()
+            phases.end("webhooks")
+        }
         let summary = summaryText(
-            plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started, phases: phases)
+            plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started, phases: phases,
+            webhooks: webhookDispatch)
         if options.summary { console.out(summary) }
         if let dispatch {
             for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
         }
+        for line in webhookDispatch?.failureLines ?? [] { console.error("critfix: delivery failed: \(line)") }
         // Every failure cause counts, including a transport that could not even start.
-        let deliveryFailed = !(dispatch?.failureLines.isEmpty ?? true)
+        let deliveryFailed = !(dispatch?.failureLines.isEmpty ?? true) || !(webhookDispatch?.failureLines.isEmpty ?? true)
         let exitCode = failedFeeds.isEmpty && !deliveryFailed ? ExitStatus.success : ExitStatus.failures
         try store.recordRun(started: started, finished: Date(), exitCode: exitCode, summary: summary)
         return exitCode
@@ -252,7 +260,10 @@ public final class PipelineRun {
         console.out(text)
     }
 
-    private func summaryText(plan: RunPlan, loaded: [LoadedFeed], failedFeeds: [String], dispatch: DispatchReport?, started: Date, phases: PhaseTimer) -> String {
+    private func summaryText(
+        plan: RunPlan, loaded: [LoadedFeed], failedFeeds: [String], dispatch: DispatchReport?, started: Date, phases: PhaseTimer,
+        webhooks: DispatchReport? = nil
+    ) -> String {
         let elapsed = Date().timeIntervalSince(started)
         var lines: [String] = []
         let verb = options.catchUp ? "catch-up" : options.dryRun ? "run --dry-run" : "run"
@@ -268,6 +279,9 @@ public final class PipelineRun {
         } else if options.dryRun {
             lines.append("deliveries: \(plan.batch.deliveries.count) would be made")
         }
+        if let webhooks {
+            lines.append("webhooks: \(webhooks.delivered) delivered, \(webhooks.retrying) to retry, \(webhooks.dead) dead")
+        }
         lines.append(
             "time: " + phases.description
                 + String(format: " (matcher %.2f s for %d matching pairs)", plan.matcherSeconds, plan.matchedPairs))
@@ -275,9 +289,10 @@ public final class PipelineRun {
             lines.append("failed feeds:")
             lines += failedFeeds.map { "  \($0)" }
         }
-        if let dispatch, !dispatch.failureLines.isEmpty {
+        let problems = (dispatch?.failureLines ?? []) + (webhooks?.failureLines ?? [])
+        if !problems.isEmpty {
             lines.append("delivery problems:")
-            lines += dispatch.failureLines.map { "  \($0)" }
+            lines += problems.map { "  \($0)" }
         }
         return lines.joined(separator: "\n") + "\n"
     }

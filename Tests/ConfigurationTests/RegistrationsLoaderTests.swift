@@ -72,7 +72,8 @@ import Testing
                     contacts: [Contact(email: "ops@beta.example")],
                     webhooks: [
                         WebhookEndpoint(
-                            url: "http://hooks.beta.example:8080/x", secret: "whsec_c2VjcmV0LWtleS0xMjM0NTY3OA=="),
+                            url: "http://hooks.beta.example:8080/x", secret: "whsec_c2VjcmV0LWtleS0xMjM0NTY3OA==",
+                            secretEnvironment: "BETA_SECRET"),
                         WebhookEndpoint(url: "https://hooks.beta.example/unsigned"),
                     ],
                     line: 20),
