@@ -107,7 +107,9 @@ public struct EmailRenderer: Sendable {
         let messageID = "<\(TextCleaning.token(request.messageID))>"
         let boundary = Self.boundary(for: messageID)
 
-        HeaderWriter.unstructured("Date", CivilTime(request.date).rfc5322, into: &out)
+        out.append(contentsOf: "Date: ".utf8)  // never folded: at most 40 characters
+        CivilTime(request.date).appendRFC5322(to: &out)
+        out.append(0x0A)
         HeaderWriter.mailbox("From", displayName: request.from.name, address: request.from.address, into: &out)
         HeaderWriter.mailbox("To", displayName: request.contact.name, address: request.contact.email, into: &out)
         HeaderWriter.unstructured("Subject", subject, into: &out)
@@ -130,14 +132,22 @@ public struct EmailRenderer: Sendable {
         }
         out.append(contentsOf: "\nThis is a multi-part message in MIME format.\n".utf8)
 
-        for (template, type) in [(textTemplate, "plain"), (htmlTemplate, "html")] {
-            out.append(contentsOf: "\n--\(boundary)\nContent-Type: text/\(type); charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n".utf8)
+        func appendPart(_ template: CompiledTemplate, type: String) {
+            out.append(contentsOf: "\n--".utf8)
+            out.append(contentsOf: boundary.utf8)
+            out.append(contentsOf: "\nContent-Type: text/".utf8)
+            out.append(contentsOf: type.utf8)
+            out.append(contentsOf: "; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n".utf8)
             scratch.removeAll(keepingCapacity: true)
             data.run(template, digest: digest, subject: false, into: &scratch)
             if scratch.last != 0x0A { scratch.append(0x0A) }
             QuotedPrintable.encode(scratch, into: &out)
         }
-        out.append(contentsOf: "\n--\(boundary)--\n".utf8)
+        appendPart(textTemplate, type: "plain")
+        appendPart(htmlTemplate, type: "html")
+        out.append(contentsOf: "\n--".utf8)
+        out.append(contentsOf: boundary.utf8)
+        out.append(contentsOf: "--\n".utf8)
         return RenderedEmail(bytes: out, recipients: [TextCleaning.token(request.contact.email)], messageID: messageID)
     }
 

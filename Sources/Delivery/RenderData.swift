@@ -66,13 +66,17 @@ struct RenderData {
         contactEmail = TextCleaning.token(request.contact.email)
         let fromName = TextCleaning.line(request.from.name ?? "", maxCharacters: 200)
         sender = fromName.isEmpty ? TextCleaning.token(request.from.address) : fromName
-        var registered = ""
+        // Built as bytes: String appends cost more than the rest of this list.
+        var registered: [UInt8] = []
         for product in customer.products {
-            if !registered.isEmpty { registered += ", " }
-            registered += name(product.product)
-            if let version = product.version { registered += " " + version.text }
+            if !registered.isEmpty { registered.append(contentsOf: ", ".utf8) }
+            registered.append(contentsOf: name(product.product).utf8)
+            if let version = product.version {
+                registered.append(0x20)
+                registered.append(contentsOf: version.text.utf8)
+            }
         }
-        registeredProducts = TextCleaning.line(registered, maxCharacters: 1000)
+        registeredProducts = TextCleaning.line(String(decoding: registered, as: UTF8.self), maxCharacters: 1000)
 
         var items: [Item] = []
         items.reserveCapacity(request.notifications.count)
