@@ -354,16 +354,22 @@ enum QuotedPrintable {
         var index = line.lowerBound
         let last = line.upperBound - 1
         while index < line.upperBound {
-            let byte = input[index]
-            // The common case, kept tight: a printable character (or a blank that does not
-            // end the line) inside the line, with room before the soft-break column.
-            if column > 0 && column < 75 && index < last && isLiteralInside(byte) {
-                out[written] = byte
-                written += 1
-                column += 1
-                index += 1
-                continue
+            // The common case: a run of printable characters (and blanks that do not end
+            // the line), none the line's last, with room before the soft-break column:
+            // found with one compare per byte and copied at once.
+            if column > 0 {
+                let runEnd = index + min(75 - column, last - index)
+                var end = index
+                while end < runEnd && isLiteralInside(input[end]) { end += 1 }
+                if end > index {
+                    (out.baseAddress! + written).update(from: input.baseAddress! + index, count: end - index)
+                    written += end - index
+                    column += end - index
+                    index = end
+                    continue
+                }
             }
+            let byte = input[index]
             var literal = isLiteralInside(byte) && (index < last || (byte != 0x20 && byte != 0x09))
             // Keep room for the soft break "=" unless this is the last character of the line.
             if column + (literal ? 1 : 3) > (index == last ? 76 : 75) {
@@ -409,6 +415,14 @@ enum QuotedPrintable {
 }
 
 extension Array where Element == UInt8 {
+    /// Appends the UTF-8 of `text` in one copy (`append(contentsOf: text.utf8)` goes
+    /// through the generic, element-by-element path).
+    @inline(__always)
+    mutating func append(utf8 text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
     /// Appends the bytes that `body` writes at the start of room for `maxCount` bytes and
     /// counts in its result: encoders write through a pointer, without a check per byte.
     mutating func appendBytes(maxCount: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
@@ -455,60 +469,107 @@ enum HeaderWriter {
     /// `=?UTF-8?B?…?=` words for `text`, never splitting a character's UTF-8 bytes;
     /// the first word at most `firstLength` characters, the others at most 75.
     static func encodedWords(_ text: String, firstLength: Int) -> [String] {
-        var words: [String] = []
-        var chunk: [UInt8] = []
-        var limit = max(firstLength, 16)
-        func bytesFor(_ length: Int) -> Int { (length - 12) / 4 * 3 }
-        func flush() {
-            var word: [UInt8] = Array("=?UTF-8?B?".utf8)
-            Base64.append(chunk, to: &word)
-            word.append(contentsOf: "?=".utf8)
-            words.append(String(decoding: word, as: UTF8.self))
-            chunk.removeAll(keepingCapacity: true)
-            limit = 75
+        encodedWordBytes(text, firstLength: firstLength).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func encodedWordBytes(_ text: String, firstLength: Int) -> [[UInt8]] {
+        TextCleaning.withUTF8(text) { bytes in
+            var words: [[UInt8]] = []
+            var chunkStart = 0
+            var limit = max(firstLength, 16)
+            func flush(upTo end: Int) {
+                var word: [UInt8] = []
+                word.reserveCapacity(12 + (end - chunkStart + 2) / 3 * 4)
+                word.append(utf8: "=?UTF-8?B?")
+                Base64.append(UnsafeBufferPointer(rebasing: bytes[chunkStart..<end]), to: &word)
+                word.append(utf8: "?=")
+                words.append(word)
+                chunkStart = end
+                limit = 75
+            }
+            // A character's bytes: a lead byte and the continuation bytes (10xxxxxx) after it.
+            var index = 0
+            while index < bytes.count {
+                var end = index + 1
+                while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+                if end - chunkStart > (limit - 12) / 4 * 3 { flush(upTo: index) }
+                index = end
+            }
+            if chunkStart < bytes.count || words.isEmpty { flush(upTo: bytes.count) }
+            return words
         }
-        for scalar in text.unicodeScalars {
-            let encoded = UTF8.encode(scalar)!
-            if chunk.count + encoded.count > bytesFor(limit) { flush() }
-            chunk.append(contentsOf: encoded)
-        }
-        if !chunk.isEmpty || words.isEmpty { flush() }
-        return words
     }
 
     /// Writes `Name: token token …` folding between tokens so lines stay within 78
     /// characters where the tokens allow it.
     static func fold(_ name: String, _ tokens: [String], into out: inout [UInt8]) {
-        out.append(contentsOf: name.utf8)
-        out.append(UInt8(ascii: ":"))
-        var column = name.utf8.count + 1
+        fold(name, tokens.map { Array($0.utf8) }, into: &out)
+    }
+
+    static func fold(_ name: String, _ tokens: [[UInt8]], into out: inout [UInt8]) {
+        var writer = FoldingWriter(name: name, into: &out)
+        for token in tokens { token.withUnsafeBufferPointer { writer.append($0, to: &out) } }
+        out.append(0x0A)
+    }
+
+    /// The state of one folded header line: the column, and whether a token was written.
+    struct FoldingWriter {
+        var column: Int
         var first = true
-        for token in tokens where !token.isEmpty {
-            let length = token.utf8.count
-            if !first && column + 1 + length > maxLine {
+
+        init(name: String, into out: inout [UInt8]) {
+            out.append(utf8: name)
+            out.append(UInt8(ascii: ":"))
+            column = name.utf8.count + 1
+        }
+
+        /// Writes " token", after a line break when it would pass 78 characters (not before the first).
+        mutating func append(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+            guard !token.isEmpty else { return }
+            if !first && column + 1 + token.count > HeaderWriter.maxLine {
                 out.append(0x0A)
                 column = 0
             }
             out.append(0x20)
-            out.append(contentsOf: token.utf8)
-            column += 1 + length
+            out.append(contentsOf: token)
+            column += 1 + token.count
             first = false
         }
-        out.append(0x0A)
+    }
+
+    /// Calls `body` with each run of non-space bytes of `bytes`.
+    private static func forEachWord(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var index = 0
+        while index < bytes.count {
+            let end = Bytes.index(of: 0x20, in: bytes, from: index)
+            if end > index { body(UnsafeBufferPointer(rebasing: bytes[index..<end])) }
+            index = end + 1
+        }
     }
 
     /// An unstructured header (Subject, X-…): plain when printable ASCII whose words fit
     /// (or `allowLongWords`), else encoded words. `value` must already be cleaned.
     static func unstructured(_ name: String, _ value: String, allowLongWords: Bool = false, into out: inout [UInt8]) {
         if isPlain(value) {
-            let words = value.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            let longest = words.enumerated().map { $0.element.utf8.count + ($0.offset == 0 ? name.utf8.count + 2 : 1) }.max() ?? 0
-            if allowLongWords || longest <= maxLine {
-                fold(name, words, into: &out)
-                return
+            let written: Bool = TextCleaning.withUTF8(value) { bytes in
+                if !allowLongWords {
+                    // The first word shares its line with "Name: ", the others with a space.
+                    var longest = 0
+                    var firstWord = true
+                    forEachWord(bytes) { word in
+                        longest = max(longest, word.count + (firstWord ? name.utf8.count + 2 : 1))
+                        firstWord = false
+                    }
+                    guard longest <= maxLine else { return false }
+                }
+                var writer = FoldingWriter(name: name, into: &out)
+                forEachWord(bytes) { writer.append($0, to: &out) }
+                out.append(0x0A)
+                return true
             }
+            if written { return }
         }
-        fold(name, encodedWords(value, firstLength: min(75, maxLine - name.utf8.count - 2)), into: &out)
+        fold(name, encodedWordBytes(value, firstLength: min(75, maxLine - name.utf8.count - 2)), into: &out)
     }
 
     /// `From`/`To`: `"Name" <address>`, `=?UTF-8?B?…?= <address>`, or the bare address.
@@ -603,11 +664,11 @@ struct CivilTime {
 
     /// RFC 5322: `Tue, 24 Nov 2026 09:30:00 +0000` (written by hand: it is in every message).
     func appendRFC5322(to out: inout [UInt8]) {
-        out.append(contentsOf: Self.weekdays[weekday].utf8)
+        out.append(utf8: Self.weekdays[weekday])
         Self.append(", ", to: &out)
         Self.appendNumber(day, to: &out)
         out.append(0x20)
-        out.append(contentsOf: Self.months[month - 1].utf8)
+        out.append(utf8: Self.months[month - 1])
         out.append(0x20)
         Self.appendNumber(year, to: &out)
         out.append(0x20)
@@ -623,9 +684,9 @@ struct CivilTime {
 
     /// asctime, as the mbox `From ` line has it: `Tue Nov 24 09:30:00 2026`.
     func appendAsctime(to out: inout [UInt8]) {
-        out.append(contentsOf: Self.weekdays[weekday].utf8)
+        out.append(utf8: Self.weekdays[weekday])
         out.append(0x20)
-        out.append(contentsOf: Self.months[month - 1].utf8)
+        out.append(utf8: Self.months[month - 1])
         out.append(0x20)
         if day < 10 { out.append(0x20) }
         Self.appendNumber(day, to: &out)

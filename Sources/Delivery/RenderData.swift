@@ -69,11 +69,11 @@ struct RenderData {
         // Built as bytes: String appends cost more than the rest of this list.
         var registered: [UInt8] = []
         for product in customer.products {
-            if !registered.isEmpty { registered.append(contentsOf: ", ".utf8) }
-            registered.append(contentsOf: name(product.product).utf8)
+            if !registered.isEmpty { registered.append(utf8: ", ") }
+            registered.append(utf8: name(product.product))
             if let version = product.version {
                 registered.append(0x20)
-                registered.append(contentsOf: version.text.utf8)
+                registered.append(utf8: version.text)
             }
         }
         registeredProducts = TextCleaning.line(String(decoding: registered, as: UTF8.self), maxCharacters: 1000)
@@ -215,9 +215,9 @@ struct RenderData {
             case .value(let field):
                 switch lookup(field, stack, subject: subject).0 {
                 case .text(let text):
-                    if html { HTML.appendEscaped(text, to: &out) } else { out.append(contentsOf: text.utf8) }
-                case .number(let number): out.append(contentsOf: String(number).utf8)
-                case .flag(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+                    if html { HTML.appendEscaped(text, to: &out) } else { out.append(utf8: text) }
+                case .number(let number): out.append(utf8: String(number))
+                case .flag(let flag): out.append(utf8: (flag ? "true" : "false"))
                 case .list: break
                 }
             case .section(let field, let inverted, let children):

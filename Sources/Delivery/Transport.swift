@@ -59,31 +59,39 @@ public enum MboxFormat {
     public static func append(_ email: RenderedEmail, envelopeFrom: String, date: Date, to buffer: inout [UInt8]) {
         var sender = TextCleaning.token(envelopeFrom)
         if sender.isEmpty { sender = "MAILER-DAEMON" }
-        buffer.reserveCapacity(buffer.count + email.bytes.count + 128)
-        buffer.append(contentsOf: "From ".utf8)
-        buffer.append(contentsOf: sender.utf8)
+        // Grow geometrically: MboxTransport appends a whole batch to one buffer.
+        let needed = buffer.count + email.bytes.count + 128
+        if buffer.capacity < needed { buffer.reserveCapacity(max(needed, buffer.capacity * 2)) }
+        buffer.append(utf8: "From ")
+        buffer.append(utf8: sender)
         buffer.append(0x20)
         CivilTime(date).appendAsctime(to: &buffer)
         buffer.append(0x0A)
         email.bytes.withUnsafeBufferPointer { appendQuoted($0, to: &buffer) }
     }
 
-    /// The message line by line (found with memchr, copied in one piece each): a line
-    /// matching `^>*From ` gets one more `>`, CR LF becomes LF, and the message ends
-    /// with a line end and an empty line.
+    /// The message line by line (found with memchr): a line matching `^>*From ` gets
+    /// one more `>` and CR LF becomes LF; the message ends with a line end and an empty
+    /// line. The bytes between such changes (usually the whole message) are copied at once.
     static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
+        var copyFrom = 0
         var lineStart = 0
         while lineStart < bytes.count {
             let lineEnd = Bytes.index(of: 0x0A, in: bytes, from: lineStart)
-            if isFromLine(bytes, lineStart..<lineEnd) { buffer.append(UInt8(ascii: ">")) }
-            var contentEnd = lineEnd
-            if lineEnd < bytes.count && lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D {
-                contentEnd -= 1  // CR LF -> LF: mbox files use the local convention
+            if isFromLine(bytes, lineStart..<lineEnd) {
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copyFrom..<lineStart]))
+                buffer.append(UInt8(ascii: ">"))
+                copyFrom = lineStart
             }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<contentEnd]))
-            buffer.append(0x0A)
+            if lineEnd < bytes.count && lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D {
+                // CR LF -> LF: mbox files use the local convention.
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copyFrom..<(lineEnd - 1)]))
+                copyFrom = lineEnd
+            }
             lineStart = lineEnd + 1
         }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copyFrom...]))
+        if let last = bytes.last, last != 0x0A { buffer.append(0x0A) }
         buffer.append(0x0A)
     }
 
