@@ -354,19 +354,26 @@ enum QuotedPrintable {
         var index = line.lowerBound
         let last = line.upperBound - 1
         while index < line.upperBound {
-            // The common case: a run of printable characters (and blanks that do not end
-            // the line), none the line's last, with room before the soft-break column:
-            // found with one compare per byte and copied at once.
+            // The common case, inside the line (not its last character) and past its
+            // start: printable characters are copied and others written as =XX while
+            // they fit before the soft-break column; the full rules below handle the rest.
             if column > 0 {
-                let runEnd = index + min(75 - column, last - index)
-                var end = index
-                while end < runEnd && isLiteralInside(input[end]) { end += 1 }
-                if end > index {
-                    (out.baseAddress! + written).update(from: input.baseAddress! + index, count: end - index)
-                    written += end - index
-                    column += end - index
-                    index = end
-                    continue
+                while index < last {
+                    let byte = input[index]
+                    if isLiteralInside(byte) {
+                        guard column < 75 else { break }
+                        out[written] = byte
+                        written += 1
+                        column += 1
+                    } else {
+                        guard column <= 72 else { break }
+                        out[written] = UInt8(ascii: "=")
+                        out[written + 1] = hexDigit(byte >> 4)
+                        out[written + 2] = hexDigit(byte & 0x0F)
+                        written += 3
+                        column += 3
+                    }
+                    index += 1
                 }
             }
             let byte = input[index]
