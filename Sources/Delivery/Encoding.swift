@@ -358,9 +358,17 @@ enum QuotedPrintable {
             // start: printable characters are copied and others written as =XX while
             // they fit before the soft-break column; the full rules below handle the rest.
             if column > 0 {
+                var runStart = true
                 while index < last {
                     let byte = input[index]
                     if isLiteralInside(byte) {
+                        // At the start of a run, try eight printable ASCII bytes at a time.
+                        if runStart {
+                            runStart = false
+                            copyPrintableWords(input, &index, last: last, out, &written, &column)
+                            if index == last { break }
+                            continue
+                        }
                         guard column < 75 else { break }
                         out[written] = byte
                         written += 1
@@ -372,6 +380,7 @@ enum QuotedPrintable {
                         out[written + 2] = hexDigit(byte & 0x0F)
                         written += 3
                         column += 3
+                        runStart = true
                     }
                     index += 1
                 }
@@ -403,6 +412,37 @@ enum QuotedPrintable {
             index += 1
         }
         return written
+    }
+
+    /// Copies eight bytes at a time while all eight are printable ASCII but "=" (or a
+    /// space), none of them is the line's last, and they fit before the soft-break column.
+    @inline(__always)
+    private static func copyPrintableWords(
+        _ input: UnsafeBufferPointer<UInt8>, _ index: inout Int, last: Int, _ out: UnsafeMutableBufferPointer<UInt8>,
+        _ written: inout Int, _ column: inout Int
+    ) {
+        while column <= 75 - 8 && index + 8 <= last {
+            let word = UnsafeRawPointer(input.baseAddress! + index).loadUnaligned(as: UInt64.self)
+            guard isPrintableWord(word) else { return }
+            UnsafeMutableRawPointer(out.baseAddress! + written).storeBytes(of: word, as: UInt64.self)
+            index += 8
+            written += 8
+            column += 8
+        }
+    }
+
+    /// Are all eight bytes of `word` in 0x20…0x7E and none "="? (Bit tricks on the whole
+    /// word: "has a byte less than n" and "has a zero byte", each exact as a yes/no.)
+    @inline(__always)
+    private static func isPrintableWord(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let eightBit = word & highs
+        let delete = hasZeroByte(word ^ (ones &* 0x7F))
+        let equals = hasZeroByte(word ^ (ones &* 0x3D))
+        return control | eightBit | delete | equals == 0
     }
 
     /// Printable ASCII but "=", and space and tab (which are literal unless they end a line).
