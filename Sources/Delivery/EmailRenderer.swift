@@ -107,7 +107,9 @@ public struct EmailRenderer: Sendable {
         let messageID = "<\(TextCleaning.token(request.messageID))>"
         let boundary = Self.boundary(for: messageID)
 
-        HeaderWriter.unstructured("Date", CivilTime(request.date).rfc5322, into: &out)
+        out.append(utf8: "Date: ")  // never folded: at most 40 characters
+        CivilTime(request.date).appendRFC5322(to: &out)
+        out.append(0x0A)
         HeaderWriter.mailbox("From", displayName: request.from.name, address: request.from.address, into: &out)
         HeaderWriter.mailbox("To", displayName: request.contact.name, address: request.contact.email, into: &out)
         HeaderWriter.unstructured("Subject", subject, into: &out)
@@ -116,28 +118,36 @@ public struct EmailRenderer: Sendable {
             HeaderWriter.fold("In-Reply-To", ["<\(inReplyTo)>"], into: &out)
             HeaderWriter.fold("References", ["<\(inReplyTo)>"], into: &out)
         }
-        out.append(contentsOf: "MIME-Version: 1.0\n".utf8)
-        out.append(contentsOf: "Content-Type: multipart/alternative;\n boundary=\"\(boundary)\"\n".utf8)
-        out.append(contentsOf: "Auto-Submitted: auto-generated\nX-Auto-Response-Suppress: All\n".utf8)
-        out.append(contentsOf: "X-Critfix-Severity: \(data.mostSevere)\n".utf8)
+        out.append(utf8: "MIME-Version: 1.0\n")
+        out.append(utf8: "Content-Type: multipart/alternative;\n boundary=\"\(boundary)\"\n")
+        out.append(utf8: "Auto-Submitted: auto-generated\nX-Auto-Response-Suppress: All\n")
+        out.append(utf8: "X-Critfix-Severity: \(data.mostSevere)\n")
         for notification in data.notifications {
             HeaderWriter.unstructured("X-Critfix-Article", notification.articleKey, allowLongWords: true, into: &out)
         }
         HeaderWriter.unstructured(
             "X-Critfix-Customer", TextCleaning.line(request.customer.id, maxCharacters: 200), allowLongWords: true, into: &out)
         if data.mostSevere == 1 {
-            out.append(contentsOf: "Importance: high\nX-Priority: 1\n".utf8)
+            out.append(utf8: "Importance: high\nX-Priority: 1\n")
         }
-        out.append(contentsOf: "\nThis is a multi-part message in MIME format.\n".utf8)
+        out.append(utf8: "\nThis is a multi-part message in MIME format.\n")
 
-        for (template, type) in [(textTemplate, "plain"), (htmlTemplate, "html")] {
-            out.append(contentsOf: "\n--\(boundary)\nContent-Type: text/\(type); charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n".utf8)
+        func appendPart(_ template: CompiledTemplate, type: String) {
+            out.append(utf8: "\n--")
+            out.append(utf8: boundary)
+            out.append(utf8: "\nContent-Type: text/")
+            out.append(utf8: type)
+            out.append(utf8: "; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n")
             scratch.removeAll(keepingCapacity: true)
             data.run(template, digest: digest, subject: false, into: &scratch)
             if scratch.last != 0x0A { scratch.append(0x0A) }
             QuotedPrintable.encode(scratch, into: &out)
         }
-        out.append(contentsOf: "\n--\(boundary)--\n".utf8)
+        appendPart(textTemplate, type: "plain")
+        appendPart(htmlTemplate, type: "html")
+        out.append(utf8: "\n--")
+        out.append(utf8: boundary)
+        out.append(utf8: "--\n")
         return RenderedEmail(bytes: out, recipients: [TextCleaning.token(request.contact.email)], messageID: messageID)
     }
 

@@ -1,7 +1,24 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 // Text cleaning, HTML escaping, quoted-printable, RFC 2047 headers and hand-made date
 // formats: everything the renderer writes byte by byte, without Foundation formatters.
+
+enum Bytes {
+    /// The index of the first `byte` in `bytes` at or after `start`, else `bytes.count`
+    /// (memchr: a vectorised scan).
+    @inline(__always)
+    static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard start < bytes.count, let base = bytes.baseAddress else { return bytes.count }
+        guard let found = memchr(base + start, Int32(byte), bytes.count - start) else { return bytes.count }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+}
 
 enum TextCleaning {
     /// Scalars that never reach a header and are dropped from bodies: C0/C1 controls,
@@ -23,83 +40,174 @@ enum TextCleaning {
 
     /// The UTF-8 lead bytes that can start an unsafe or white-space scalar above U+007F
     /// (C2: C1 controls and NBSP; E1: U+1680; E2: U+2000…U+206F; E3: U+3000; EF: U+FEFF).
-    /// Text without them (and without ASCII controls) needs no scalar-by-scalar look.
+    /// Any other byte above 0x7F (another lead byte or a continuation byte) belongs to a
+    /// scalar that is neither, so the cleaners copy it without decoding.
     @inline(__always)
     static func mayNeedScalarCheck(_ byte: UInt8) -> Bool {
         byte == 0xC2 || byte == 0xE1 || byte == 0xE2 || byte == 0xE3 || byte == 0xEF
     }
 
+    /// The scalar starting at `index` of valid UTF-8 and its length in bytes. Called for
+    /// ASCII and the lead bytes of `mayNeedScalarCheck` (one, two or three bytes).
+    @inline(__always)
+    static func scalar(in bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (value: UInt32, length: Int) {
+        let lead = bytes[index]
+        if lead < 0x80 { return (UInt32(lead), 1) }
+        if lead < 0xE0 { return (UInt32(lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F), 2) }
+        return (UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F), 3)
+    }
+
+    /// Runs `body` on the UTF-8 bytes of `text` (native strings: in place, no copy).
+    @inline(__always)
+    static func withUTF8<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var text = text
+        return text.withUTF8(body)
+    }
+
     /// One line of text for a header or a title: every unsafe scalar and run of white
     /// space becomes one space, trimmed; longer than `maxCharacters` characters: cut, "…" added.
     static func line(_ text: String, maxCharacters: Int) -> String {
-        var clean = true
+        let cleaned: [UInt8]? = withUTF8(text) { bytes in
+            isCleanLine(bytes) ? nil : cleanLine(bytes)
+        }
+        guard let cleaned else { return truncate(text, maxCharacters: maxCharacters) }
+        return truncate(String(decoding: cleaned, as: UTF8.self), maxCharacters: maxCharacters)
+    }
+
+    /// True when `line` would return the text unchanged (before truncation): the usual
+    /// case, which then costs one scan and no copy.
+    private static func isCleanLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previousSpace = true
-        for byte in text.utf8 {
-            if byte == 0x20 {
-                if previousSpace { clean = false; break }
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x80 && !mayNeedScalarCheck(byte) {
+                previousSpace = false
+                index += 1
+                continue
+            }
+            let (value, length) = scalar(in: bytes, at: index)
+            if value == 0x20 {
+                if previousSpace { return false }
                 previousSpace = true
-                continue
+            } else if isUnsafe(value) || isWhitespace(value) {
+                return false
+            } else {
+                previousSpace = false
             }
-            if byte < 0x20 || byte == 0x7F || mayNeedScalarCheck(byte) { clean = false; break }
-            previousSpace = false
+            index += length
         }
-        if clean && (!previousSpace || text.isEmpty) {
-            return truncate(text, maxCharacters: maxCharacters)
-        }
-        var scalars = String.UnicodeScalarView()
+        return !previousSpace || bytes.isEmpty
+    }
+
+    private static func cleanLine(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
         var pendingSpace = false
-        for scalar in text.unicodeScalars {
-            if isUnsafe(scalar.value) || isWhitespace(scalar.value) {
-                pendingSpace = true
-                continue
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            var length = 1
+            if byte < 0x80 || mayNeedScalarCheck(byte) {
+                let scalar = scalar(in: bytes, at: index)
+                length = scalar.length
+                if isUnsafe(scalar.value) || isWhitespace(scalar.value) {
+                    pendingSpace = true
+                    index += length
+                    continue
+                }
             }
-            if pendingSpace && !scalars.isEmpty { scalars.append(" ") }
+            if pendingSpace && !out.isEmpty { out.append(0x20) }
             pendingSpace = false
-            scalars.append(scalar)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]))
+            index += length
         }
-        return truncate(String(scalars), maxCharacters: maxCharacters)
+        return out
     }
 
     /// Multi-line text for a body: CR LF and CR become LF, other unsafe scalars are
     /// dropped (tab kept), trailing white space of lines and of the text removed.
     static func body(_ text: String, maxCharacters: Int) -> String {
-        var clean = true
+        let cleaned: [UInt8]? = withUTF8(text) { bytes in
+            isCleanBody(bytes) ? nil : cleanBody(bytes)
+        }
+        guard let cleaned else { return truncate(text, maxCharacters: maxCharacters) }
+        return truncate(String(decoding: cleaned, as: UTF8.self), maxCharacters: maxCharacters)
+    }
+
+    /// True when `body` would return the text unchanged (before truncation).
+    private static func isCleanBody(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: UInt8 = 0
-        var first = true
-        for byte in text.utf8 {
-            if byte < 0x20 && byte != 0x0A && byte != 0x09 || byte == 0x7F || mayNeedScalarCheck(byte)
-                || (byte == 0x0A && (first || previous == 0x20 || previous == 0x09))
-            {
-                clean = false
-                break
-            }
-            previous = byte
-            first = false
-        }
-        if clean && previous != 0x0A && previous != 0x20 && previous != 0x09 {
-            return truncate(text, maxCharacters: maxCharacters)
-        }
-        var scalars = String.UnicodeScalarView()
-        var pendingSpaces = String.UnicodeScalarView()
-        var previousCR = false
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            if value == 0x0D || value == 0x0A || value == 0x2028 || value == 0x2029 {
-                if value == 0x0A && previousCR { previousCR = false; continue }
-                previousCR = value == 0x0D
-                pendingSpaces.removeAll()
-                scalars.append("\n")
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                // A leading LF is removed, and so are blanks before one.
+                if index == 0 || previous == 0x20 || previous == 0x09 { return false }
+            } else if byte < 0x20 && byte != 0x09 || byte == 0x7F {
+                return false
+            } else if mayNeedScalarCheck(byte) {
+                let (value, length) = scalar(in: bytes, at: index)
+                if isUnsafe(value) { return false }
+                previous = byte
+                index += length
                 continue
             }
-            previousCR = false
-            if value == 0x09 || value == 0x20 { pendingSpaces.append(scalar); continue }
-            if isUnsafe(value) { continue }
-            if !pendingSpaces.isEmpty { scalars.append(contentsOf: pendingSpaces); pendingSpaces.removeAll() }
-            scalars.append(scalar)
+            previous = byte
+            index += 1
         }
-        while let last = scalars.last, last == "\n" { scalars.removeLast() }
-        while let first = scalars.first, first == "\n" { scalars.removeFirst() }
-        return truncate(String(scalars), maxCharacters: maxCharacters)
+        // Empty, or ending in a character that stays.
+        return bytes.isEmpty || (previous != 0x0A && previous != 0x20 && previous != 0x09)
+    }
+
+    private static func cleanBody(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        // Spaces and tabs are written at once; `blanksStart` marks where the current run
+        // of them began, so a line end (or the end of the text) can take them back.
+        var blanksStart: Int?
+        var previousCR = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            var length = 1
+            if byte < 0x80 || mayNeedScalarCheck(byte) {
+                let (value, scalarLength) = scalar(in: bytes, at: index)
+                length = scalarLength
+                if value == 0x0D || value == 0x0A || value == 0x2028 || value == 0x2029 {
+                    index += length
+                    if value == 0x0A && previousCR {
+                        previousCR = false
+                        continue
+                    }
+                    previousCR = value == 0x0D
+                    if let start = blanksStart { out.removeSubrange(start...) }
+                    blanksStart = nil
+                    out.append(0x0A)
+                    continue
+                }
+                previousCR = false
+                if value == 0x09 || value == 0x20 {
+                    if blanksStart == nil { blanksStart = out.count }
+                    out.append(byte)
+                    index += 1
+                    continue
+                }
+                if isUnsafe(value) {
+                    index += length
+                    continue
+                }
+            } else {
+                previousCR = false
+            }
+            blanksStart = nil
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]))
+            index += length
+        }
+        if let start = blanksStart { out.removeSubrange(start...) }
+        while out.last == 0x0A { out.removeLast() }
+        if let first = out.firstIndex(where: { $0 != 0x0A }) { out.removeSubrange(..<first) } else { out.removeAll() }
+        return out
     }
 
     static func truncate(_ text: String, maxCharacters: Int) -> String {
@@ -112,47 +220,100 @@ enum TextCleaning {
     /// A link for the message: http(s) only, no white space or unsafe scalars; nil otherwise.
     static func link(_ text: String?) -> String? {
         guard let text else { return nil }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if isUnsafe(scalar.value) { continue }
-            if isWhitespace(scalar.value) {
-                if !result.isEmpty { result += "%20" }
-                continue
+        let cleaned: [UInt8] = withUTF8(text) { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                var length = 1
+                if byte < 0x80 || mayNeedScalarCheck(byte) {
+                    let scalar = scalar(in: bytes, at: index)
+                    length = scalar.length
+                    if isUnsafe(scalar.value) {
+                        index += length
+                        continue
+                    }
+                    if isWhitespace(scalar.value) {
+                        if !out.isEmpty { out.append(contentsOf: [0x25, 0x32, 0x30]) }  // %20
+                        index += length
+                        continue
+                    }
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]))
+                index += length
             }
-            result.unicodeScalars.append(scalar)
+            while out.count >= 3 && out[out.count - 3] == 0x25 && out[out.count - 2] == 0x32 && out[out.count - 1] == 0x30 {
+                out.removeLast(3)
+            }
+            return out
         }
-        while result.hasSuffix("%20") { result.removeLast(3) }
-        let lower = result.prefix(8).lowercased()
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), result.utf8.count > 8 else { return nil }
-        return result
+        guard cleaned.count > 8, hasPrefixIgnoringASCIICase(cleaned, "https://") || hasPrefixIgnoringASCIICase(cleaned, "http://")
+        else { return nil }
+        return String(decoding: cleaned, as: UTF8.self)
+    }
+
+    private static func hasPrefixIgnoringASCIICase(_ bytes: [UInt8], _ prefix: StaticString) -> Bool {
+        guard bytes.count >= prefix.utf8CodeUnitCount else { return false }
+        let expected = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        for (byte, lower) in zip(bytes, expected) {
+            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if folded != lower { return false }
+        }
+        return true
     }
 
     /// An address or message id for a header: no white space, unsafe scalars or angle brackets.
     static func token(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }) {
-            return text
+        let cleaned: [UInt8]? = withUTF8(text) { bytes in
+            if bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }) {
+                return nil
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                var length = 1
+                if byte < 0x80 || mayNeedScalarCheck(byte) {
+                    let scalar = scalar(in: bytes, at: index)
+                    length = scalar.length
+                    let value = scalar.value
+                    if isUnsafe(value) || isWhitespace(value) || value == 0x3C || value == 0x3E {
+                        index += length
+                        continue
+                    }
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]))
+                index += length
+            }
+            return out
         }
-        var result = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars where !isUnsafe(scalar.value) && !isWhitespace(scalar.value) {
-            if scalar == "<" || scalar == ">" { continue }
-            result.append(scalar)
-        }
-        return String(result)
+        guard let cleaned else { return text }
+        return String(decoding: cleaned, as: UTF8.self)
     }
 }
 
 enum HTML {
-    @inline(__always)
+    /// Appends `text` with & < > " ' escaped: runs without them are copied in one piece.
     static func appendEscaped(_ text: String, to out: inout [UInt8]) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): out.append(contentsOf: [0x26, 0x61, 0x6D, 0x70, 0x3B])  // &amp;
-            case UInt8(ascii: "<"): out.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])  // &lt;
-            case UInt8(ascii: ">"): out.append(contentsOf: [0x26, 0x67, 0x74, 0x3B])  // &gt;
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x26, 0x71, 0x75, 0x6F, 0x74, 0x3B])  // &quot;
-            case UInt8(ascii: "'"): out.append(contentsOf: [0x26, 0x23, 0x33, 0x39, 0x3B])  // &#39;
-            default: out.append(byte)
+        TextCleaning.withUTF8(text) { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let entity: StaticString
+                switch bytes[index] {
+                case UInt8(ascii: "&"): entity = "&amp;"
+                case UInt8(ascii: "<"): entity = "&lt;"
+                case UInt8(ascii: ">"): entity = "&gt;"
+                case UInt8(ascii: "\""): entity = "&quot;"
+                case UInt8(ascii: "'"): entity = "&#39;"
+                default: continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                out.append(contentsOf: UnsafeBufferPointer(start: entity.utf8Start, count: entity.utf8CodeUnitCount))
+                runStart = index + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
     }
 }
@@ -162,54 +323,80 @@ enum QuotedPrintable {
     /// starting with "From " or "." gets its first character encoded, so no transport
     /// has to quote or stuff it.
     static func encode(_ input: [UInt8], into out: inout [UInt8]) {
-        // At most 3 bytes per input byte, plus a soft break ("=\n") per 24 or more of them.
-        let capacity = input.count * 3 + (input.count / 20 + 2) * 2
-        let encoded = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            input.withUnsafeBufferPointer { input in
-                initialized = encode(input, into: buffer)
-            }
-        }
-        out.append(contentsOf: encoded)
+        input.withUnsafeBufferPointer { encode($0, into: &out) }
     }
 
-    private static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        // At most 3 bytes per input byte, plus a soft break ("=\n") per 24 or more of them.
+        let capacity = input.count * 3 + (input.count / 20 + 2) * 2
+        out.appendBytes(maxCount: capacity) { output in
+            var written = 0
+            var lineStart = 0
+            while lineStart < input.count {
+                let lineEnd = Bytes.index(of: 0x0A, in: input, from: lineStart)
+                written = encodeLine(input, lineStart..<lineEnd, into: output, at: written)
+                if lineEnd < input.count {
+                    output[written] = 0x0A
+                    written += 1
+                }
+                lineStart = lineEnd + 1
+            }
+            return written
+        }
+    }
+
+    /// Encodes one line (without its LF) at `written`; returns the new end of the output.
+    private static func encodeLine(
+        _ input: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int
+    ) -> Int {
+        var written = start
         var column = 0
-        var index = 0
-        var written = 0
-        let count = input.count
-        while index < count {
+        var index = line.lowerBound
+        let last = line.upperBound - 1
+        while index < line.upperBound {
+            // The common case, inside the line (not its last character) and past its
+            // start: printable characters are copied and others written as =XX while
+            // they fit before the soft-break column; the full rules below handle the rest.
+            if column > 0 {
+                var runStart = true
+                while index < last {
+                    let byte = input[index]
+                    if isLiteralInside(byte) {
+                        // At the start of a run, try eight printable ASCII bytes at a time.
+                        if runStart {
+                            runStart = false
+                            copyPrintableWords(input, &index, last: last, out, &written, &column)
+                            if index == last { break }
+                            continue
+                        }
+                        guard column < 75 else { break }
+                        out[written] = byte
+                        written += 1
+                        column += 1
+                    } else {
+                        guard column <= 72 else { break }
+                        out[written] = UInt8(ascii: "=")
+                        out[written + 1] = hexDigit(byte >> 4)
+                        out[written + 2] = hexDigit(byte & 0x0F)
+                        written += 3
+                        column += 3
+                        runStart = true
+                    }
+                    index += 1
+                }
+            }
             let byte = input[index]
-            if byte == 0x0A {
-                out[written] = 0x0A
-                written += 1
-                column = 0
-                index += 1
-                continue
-            }
-            var literal: Bool
-            switch byte {
-            case 0x21...0x3C, 0x3E...0x7E: literal = true
-            case 0x20, 0x09: literal = index + 1 < count && input[index + 1] != 0x0A
-            default: literal = false
-            }
+            var literal = isLiteralInside(byte) && (index < last || (byte != 0x20 && byte != 0x09))
             // Keep room for the soft break "=" unless this is the last character of the line.
-            let endsLine = index + 1 == count || input[index + 1] == 0x0A
-            if column + (literal ? 1 : 3) > (endsLine ? 76 : 75) {
+            if column + (literal ? 1 : 3) > (index == last ? 76 : 75) {
                 out[written] = UInt8(ascii: "=")
                 out[written + 1] = 0x0A
                 written += 2
                 column = 0
             }
             // Encoded lines (after hard and soft breaks alike) never start with "From " or ".".
-            if column == 0 && literal {
-                if byte == UInt8(ascii: ".") {
-                    literal = false
-                } else if byte == UInt8(ascii: "F"), index + 4 < count, input[index + 1] == UInt8(ascii: "r"),
-                    input[index + 2] == UInt8(ascii: "o"), input[index + 3] == UInt8(ascii: "m"),
-                    input[index + 4] == 0x20
-                {
-                    literal = false
-                }
+            if column == 0 && literal && (byte == UInt8(ascii: ".") || startsFrom(input, at: index, end: line.upperBound)) {
+                literal = false
             }
             if literal {
                 out[written] = byte
@@ -227,8 +414,72 @@ enum QuotedPrintable {
         return written
     }
 
+    /// Copies eight bytes at a time while all eight are printable ASCII but "=" (or a
+    /// space), none of them is the line's last, and they fit before the soft-break column.
+    @inline(__always)
+    private static func copyPrintableWords(
+        _ input: UnsafeBufferPointer<UInt8>, _ index: inout Int, last: Int, _ out: UnsafeMutableBufferPointer<UInt8>,
+        _ written: inout Int, _ column: inout Int
+    ) {
+        while column <= 75 - 8 && index + 8 <= last {
+            let word = UnsafeRawPointer(input.baseAddress! + index).loadUnaligned(as: UInt64.self)
+            guard isPrintableWord(word) else { return }
+            UnsafeMutableRawPointer(out.baseAddress! + written).storeBytes(of: word, as: UInt64.self)
+            index += 8
+            written += 8
+            column += 8
+        }
+    }
+
+    /// Are all eight bytes of `word` in 0x20…0x7E and none "="? (Bit tricks on the whole
+    /// word: "has a byte less than n" and "has a zero byte", each exact as a yes/no.)
+    @inline(__always)
+    private static func isPrintableWord(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let eightBit = word & highs
+        let delete = hasZeroByte(word ^ (ones &* 0x7F))
+        let equals = hasZeroByte(word ^ (ones &* 0x3D))
+        return control | eightBit | delete | equals == 0
+    }
+
+    /// Printable ASCII but "=", and space and tab (which are literal unless they end a line).
+    @inline(__always)
+    private static func isLiteralInside(_ byte: UInt8) -> Bool {
+        (byte >= 0x20 && byte <= 0x7E && byte != UInt8(ascii: "=")) || byte == 0x09
+    }
+
+    @inline(__always)
+    private static func startsFrom(_ input: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> Bool {
+        index + 4 < end && input[index] == UInt8(ascii: "F") && input[index + 1] == UInt8(ascii: "r")
+            && input[index + 2] == UInt8(ascii: "o") && input[index + 3] == UInt8(ascii: "m") && input[index + 4] == 0x20
+    }
+
     @inline(__always)
     private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : 0x37 + value }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the UTF-8 of `text` in one copy (`append(contentsOf: text.utf8)` goes
+    /// through the generic, element-by-element path).
+    @inline(__always)
+    mutating func append(utf8 text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends the bytes that `body` writes at the start of room for `maxCount` bytes and
+    /// counts in its result: encoders write through a pointer, without a check per byte.
+    mutating func appendBytes(maxCount: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        let start = count
+        append(contentsOf: repeatElement(0, count: maxCount))
+        let written = withUnsafeMutableBufferPointer { buffer in
+            body(UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+        }
+        removeLast(maxCount - written)
+    }
 }
 
 enum Base64 {
@@ -265,60 +516,107 @@ enum HeaderWriter {
     /// `=?UTF-8?B?…?=` words for `text`, never splitting a character's UTF-8 bytes;
     /// the first word at most `firstLength` characters, the others at most 75.
     static func encodedWords(_ text: String, firstLength: Int) -> [String] {
-        var words: [String] = []
-        var chunk: [UInt8] = []
-        var limit = max(firstLength, 16)
-        func bytesFor(_ length: Int) -> Int { (length - 12) / 4 * 3 }
-        func flush() {
-            var word: [UInt8] = Array("=?UTF-8?B?".utf8)
-            Base64.append(chunk, to: &word)
-            word.append(contentsOf: "?=".utf8)
-            words.append(String(decoding: word, as: UTF8.self))
-            chunk.removeAll(keepingCapacity: true)
-            limit = 75
+        encodedWordBytes(text, firstLength: firstLength).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func encodedWordBytes(_ text: String, firstLength: Int) -> [[UInt8]] {
+        TextCleaning.withUTF8(text) { bytes in
+            var words: [[UInt8]] = []
+            var chunkStart = 0
+            var limit = max(firstLength, 16)
+            func flush(upTo end: Int) {
+                var word: [UInt8] = []
+                word.reserveCapacity(12 + (end - chunkStart + 2) / 3 * 4)
+                word.append(utf8: "=?UTF-8?B?")
+                Base64.append(UnsafeBufferPointer(rebasing: bytes[chunkStart..<end]), to: &word)
+                word.append(utf8: "?=")
+                words.append(word)
+                chunkStart = end
+                limit = 75
+            }
+            // A character's bytes: a lead byte and the continuation bytes (10xxxxxx) after it.
+            var index = 0
+            while index < bytes.count {
+                var end = index + 1
+                while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+                if end - chunkStart > (limit - 12) / 4 * 3 { flush(upTo: index) }
+                index = end
+            }
+            if chunkStart < bytes.count || words.isEmpty { flush(upTo: bytes.count) }
+            return words
         }
-        for scalar in text.unicodeScalars {
-            let encoded = UTF8.encode(scalar)!
-            if chunk.count + encoded.count > bytesFor(limit) { flush() }
-            chunk.append(contentsOf: encoded)
-        }
-        if !chunk.isEmpty || words.isEmpty { flush() }
-        return words
     }
 
     /// Writes `Name: token token …` folding between tokens so lines stay within 78
     /// characters where the tokens allow it.
     static func fold(_ name: String, _ tokens: [String], into out: inout [UInt8]) {
-        out.append(contentsOf: name.utf8)
-        out.append(UInt8(ascii: ":"))
-        var column = name.utf8.count + 1
+        fold(name, tokens.map { Array($0.utf8) }, into: &out)
+    }
+
+    static func fold(_ name: String, _ tokens: [[UInt8]], into out: inout [UInt8]) {
+        var writer = FoldingWriter(name: name, into: &out)
+        for token in tokens { token.withUnsafeBufferPointer { writer.append($0, to: &out) } }
+        out.append(0x0A)
+    }
+
+    /// The state of one folded header line: the column, and whether a token was written.
+    struct FoldingWriter {
+        var column: Int
         var first = true
-        for token in tokens where !token.isEmpty {
-            let length = token.utf8.count
-            if !first && column + 1 + length > maxLine {
+
+        init(name: String, into out: inout [UInt8]) {
+            out.append(utf8: name)
+            out.append(UInt8(ascii: ":"))
+            column = name.utf8.count + 1
+        }
+
+        /// Writes " token", after a line break when it would pass 78 characters (not before the first).
+        mutating func append(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+            guard !token.isEmpty else { return }
+            if !first && column + 1 + token.count > HeaderWriter.maxLine {
                 out.append(0x0A)
                 column = 0
             }
             out.append(0x20)
-            out.append(contentsOf: token.utf8)
-            column += 1 + length
+            out.append(contentsOf: token)
+            column += 1 + token.count
             first = false
         }
-        out.append(0x0A)
+    }
+
+    /// Calls `body` with each run of non-space bytes of `bytes`.
+    private static func forEachWord(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var index = 0
+        while index < bytes.count {
+            let end = Bytes.index(of: 0x20, in: bytes, from: index)
+            if end > index { body(UnsafeBufferPointer(rebasing: bytes[index..<end])) }
+            index = end + 1
+        }
     }
 
     /// An unstructured header (Subject, X-…): plain when printable ASCII whose words fit
     /// (or `allowLongWords`), else encoded words. `value` must already be cleaned.
     static func unstructured(_ name: String, _ value: String, allowLongWords: Bool = false, into out: inout [UInt8]) {
         if isPlain(value) {
-            let words = value.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            let longest = words.enumerated().map { $0.element.utf8.count + ($0.offset == 0 ? name.utf8.count + 2 : 1) }.max() ?? 0
-            if allowLongWords || longest <= maxLine {
-                fold(name, words, into: &out)
-                return
+            let written: Bool = TextCleaning.withUTF8(value) { bytes in
+                if !allowLongWords {
+                    // The first word shares its line with "Name: ", the others with a space.
+                    var longest = 0
+                    var firstWord = true
+                    forEachWord(bytes) { word in
+                        longest = max(longest, word.count + (firstWord ? name.utf8.count + 2 : 1))
+                        firstWord = false
+                    }
+                    guard longest <= maxLine else { return false }
+                }
+                var writer = FoldingWriter(name: name, into: &out)
+                forEachWord(bytes) { writer.append($0, to: &out) }
+                out.append(0x0A)
+                return true
             }
+            if written { return }
         }
-        fold(name, encodedWords(value, firstLength: min(75, maxLine - name.utf8.count - 2)), into: &out)
+        fold(name, encodedWordBytes(value, firstLength: min(75, maxLine - name.utf8.count - 2)), into: &out)
     }
 
     /// `From`/`To`: `"Name" <address>`, `=?UTF-8?B?…?= <address>`, or the bare address.
@@ -387,15 +685,68 @@ struct CivilTime {
 
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
 
-    /// RFC 5322: `Tue, 24 Nov 2026 09:30:00 +0000`.
+    /// Appends `value` in decimal, zero-padded to `width` digits (as `String(value)` when 1).
+    private static func appendNumber(_ value: Int, width: Int = 1, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            appendNumber(Int(value.magnitude), width: width, to: &out)  // a year before 1 AD, if ever
+            return
+        }
+        if value >= 10 || width > 1 { appendNumber(value / 10, width: width - 1, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// `hh:mm:ss`.
+    private func appendClock(to out: inout [UInt8]) {
+        Self.appendNumber(hour, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        Self.appendNumber(minute, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        Self.appendNumber(second, width: 2, to: &out)
+    }
+
+    /// RFC 5322: `Tue, 24 Nov 2026 09:30:00 +0000` (written by hand: it is in every message).
+    func appendRFC5322(to out: inout [UInt8]) {
+        out.append(utf8: Self.weekdays[weekday])
+        Self.append(", ", to: &out)
+        Self.appendNumber(day, to: &out)
+        out.append(0x20)
+        out.append(utf8: Self.months[month - 1])
+        out.append(0x20)
+        Self.appendNumber(year, to: &out)
+        out.append(0x20)
+        appendClock(to: &out)
+        Self.append(" +0000", to: &out)
+    }
+
     var rfc5322: String {
-        "\(Self.weekdays[weekday]), \(day) \(Self.months[month - 1]) \(year) \(Self.two(hour)):\(Self.two(minute)):\(Self.two(second)) +0000"
+        var out: [UInt8] = []
+        appendRFC5322(to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// asctime, as the mbox `From ` line has it: `Tue Nov 24 09:30:00 2026`.
+    func appendAsctime(to out: inout [UInt8]) {
+        out.append(utf8: Self.weekdays[weekday])
+        out.append(0x20)
+        out.append(utf8: Self.months[month - 1])
+        out.append(0x20)
+        if day < 10 { out.append(0x20) }
+        Self.appendNumber(day, to: &out)
+        out.append(0x20)
+        appendClock(to: &out)
+        out.append(0x20)
+        Self.appendNumber(year, to: &out)
+    }
+
     var asctime: String {
-        let paddedDay = day < 10 ? " \(day)" : String(day)
-        return "\(Self.weekdays[weekday]) \(Self.months[month - 1]) \(paddedDay) \(Self.two(hour)):\(Self.two(minute)):\(Self.two(second)) \(year)"
+        var out: [UInt8] = []
+        appendAsctime(to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `24 November 2026, 09:30 UTC` / `24 listopada 2026, 09:30 UTC`.

@@ -66,13 +66,17 @@ struct RenderData {
         contactEmail = TextCleaning.token(request.contact.email)
         let fromName = TextCleaning.line(request.from.name ?? "", maxCharacters: 200)
         sender = fromName.isEmpty ? TextCleaning.token(request.from.address) : fromName
-        var registered = ""
+        // Built as bytes: String appends cost more than the rest of this list.
+        var registered: [UInt8] = []
         for product in customer.products {
-            if !registered.isEmpty { registered += ", " }
-            registered += name(product.product)
-            if let version = product.version { registered += " " + version.text }
+            if !registered.isEmpty { registered.append(utf8: ", ") }
+            registered.append(utf8: name(product.product))
+            if let version = product.version {
+                registered.append(0x20)
+                registered.append(utf8: version.text)
+            }
         }
-        registeredProducts = TextCleaning.line(registered, maxCharacters: 1000)
+        registeredProducts = TextCleaning.line(String(decoding: registered, as: UTF8.self), maxCharacters: 1000)
 
         var items: [Item] = []
         items.reserveCapacity(request.notifications.count)
@@ -193,7 +197,20 @@ struct RenderData {
     /// Renders `template` for this message.
     func run(_ template: CompiledTemplate, digest: Bool, subject: Bool, into out: inout [UInt8]) {
         var stack: [Frame] = digest ? [.message, .digest] : [.message, .notification(0)]
-        run(template.nodes, stack: &stack, html: template.escapesHTML, subject: subject, into: &out)
+        template.ops.withUnsafeBufferPointer { ops in
+            template.text.withUnsafeBufferPointer { text in
+                let program = Program(ops: ops, text: text, html: template.escapesHTML, subject: subject)
+                run(program, 0..<ops.count, stack: &stack, into: &out)
+            }
+        }
+    }
+
+    /// A template while it runs.
+    private struct Program {
+        let ops: UnsafeBufferPointer<TemplateOp>
+        let text: UnsafeBufferPointer<UInt8>
+        let html: Bool
+        let subject: Bool
     }
 
     private func lookup(_ field: Field, _ stack: [Frame], subject: Bool) -> (Value, Frame) {
@@ -203,45 +220,57 @@ struct RenderData {
         return (.text(""), .message)  // not reached: the parser checked every name
     }
 
-    private func run(_ nodes: [TemplateNode], stack: inout [Frame], html: Bool, subject: Bool, into out: inout [UInt8]) {
-        for node in nodes {
-            switch node {
+    private func run(_ program: Program, _ range: Range<Int>, stack: inout [Frame], into out: inout [UInt8]) {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            switch program.ops[index] {
             case .text(let bytes):
-                out.append(contentsOf: bytes)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: program.text[bytes]))
+                index += 1
             case .value(let field):
-                switch lookup(field, stack, subject: subject).0 {
+                switch lookup(field, stack, subject: program.subject).0 {
                 case .text(let text):
-                    if html { HTML.appendEscaped(text, to: &out) } else { out.append(contentsOf: text.utf8) }
-                case .number(let number): out.append(contentsOf: String(number).utf8)
-                case .flag(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+                    if program.html { HTML.appendEscaped(text, to: &out) } else { out.append(utf8: text) }
+                case .number(let number): out.append(utf8: String(number))
+                case .flag(let flag): out.append(utf8: flag ? "true" : "false")
                 case .list: break
                 }
-            case .section(let field, let inverted, let children):
-                let (value, frame) = lookup(field, stack, subject: subject)
-                let truthy: Bool
-                switch value {
-                case .text(let text): truthy = !text.isEmpty
-                case .number(let number): truthy = number != 0
-                case .flag(let flag): truthy = flag
-                case .list(let count):
-                    guard !inverted else {
-                        if count == 0 { run(children, stack: &stack, html: html, subject: subject, into: &out) }
-                        continue
-                    }
-                    for position in 0..<count {
-                        switch (field, frame) {
-                        case (.notifications, _): stack.append(.notification(position))
-                        case (.products, .notification(let index)): stack.append(.product(index, position))
-                        case (.matched, .notification(let index)): stack.append(.matched(index, position))
-                        default: continue
-                        }
-                        run(children, stack: &stack, html: html, subject: subject, into: &out)
-                        stack.removeLast()
-                    }
-                    continue
-                }
-                if truthy != inverted { run(children, stack: &stack, html: html, subject: subject, into: &out) }
+                index += 1
+            case .section(let field, let inverted, let end):
+                section(program, field, inverted: inverted, body: (index + 1)..<end, stack: &stack, into: &out)
+                index = end
             }
         }
+    }
+
+    /// A list runs its body once per item (with the item's frame pushed); anything else
+    /// once when truthy (inverted: when not).
+    private func section(
+        _ program: Program, _ field: Field, inverted: Bool, body: Range<Int>, stack: inout [Frame], into out: inout [UInt8]
+    ) {
+        let (value, frame) = lookup(field, stack, subject: program.subject)
+        let truthy: Bool
+        switch value {
+        case .text(let text): truthy = !text.isEmpty
+        case .number(let number): truthy = number != 0
+        case .flag(let flag): truthy = flag
+        case .list(let count):
+            guard !inverted else {
+                if count == 0 { run(program, body, stack: &stack, into: &out) }
+                return
+            }
+            for position in 0..<count {
+                switch (field, frame) {
+                case (.notifications, _): stack.append(.notification(position))
+                case (.products, .notification(let index)): stack.append(.product(index, position))
+                case (.matched, .notification(let index)): stack.append(.matched(index, position))
+                default: continue
+                }
+                run(program, body, stack: &stack, into: &out)
+                stack.removeLast()
+            }
+            return
+        }
+        if truthy != inverted { run(program, body, stack: &stack, into: &out) }
     }
 }

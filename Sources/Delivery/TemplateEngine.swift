@@ -92,8 +92,20 @@ indirect enum TemplateNode: Sendable {
     case section(Field, inverted: Bool, [TemplateNode])
 }
 
+/// One step of a compiled template. A section holds the index just past its body, so
+/// rendering walks one flat array of plain values: no boxes, no reference counting.
+enum TemplateOp: Sendable {
+    /// These bytes of `CompiledTemplate.text`.
+    case text(Range<Int>)
+    case value(Field)
+    /// `{{#name}}` or `{{^name}}`: the body is the ops after this one, up to `end`.
+    case section(Field, inverted: Bool, end: Int)
+}
+
 struct CompiledTemplate: Sendable {
-    let nodes: [TemplateNode]
+    let ops: [TemplateOp]
+    /// Every literal piece of the template, one after the other.
+    let text: [UInt8]
     /// HTML templates escape every value.
     let escapesHTML: Bool
 
@@ -101,7 +113,28 @@ struct CompiledTemplate: Sendable {
     init(source: String, file: String, roots: [FrameKind], escapesHTML: Bool) throws(TemplateError) {
         self.escapesHTML = escapesHTML
         var parser = TemplateParser(bytes: Array(source.utf8), file: file)
-        nodes = try parser.parse(roots: roots)
+        var ops: [TemplateOp] = []
+        var text: [UInt8] = []
+        Self.flatten(try parser.parse(roots: roots), into: &ops, text: &text)
+        self.ops = ops
+        self.text = text
+    }
+
+    private static func flatten(_ nodes: [TemplateNode], into ops: inout [TemplateOp], text: inout [UInt8]) {
+        for node in nodes {
+            switch node {
+            case .text(let bytes):
+                ops.append(.text(text.count..<(text.count + bytes.count)))
+                text.append(contentsOf: bytes)
+            case .value(let field):
+                ops.append(.value(field))
+            case .section(let field, let inverted, let children):
+                let at = ops.count
+                ops.append(.section(field, inverted: inverted, end: at))
+                flatten(children, into: &ops, text: &text)
+                ops[at] = .section(field, inverted: inverted, end: ops.count)
+            }
+        }
     }
 }
 

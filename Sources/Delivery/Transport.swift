@@ -59,33 +59,49 @@ public enum MboxFormat {
     public static func append(_ email: RenderedEmail, envelopeFrom: String, date: Date, to buffer: inout [UInt8]) {
         var sender = TextCleaning.token(envelopeFrom)
         if sender.isEmpty { sender = "MAILER-DAEMON" }
-        buffer.reserveCapacity(buffer.count + email.bytes.count + 128)
-        buffer.append(contentsOf: "From \(sender) \(CivilTime(date).asctime)\n".utf8)
-        let bytes = email.bytes
-        var lineStart = true
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if lineStart {
-                var probe = index
-                while probe < bytes.count && bytes[probe] == UInt8(ascii: ">") { probe += 1 }
-                if probe + 5 <= bytes.count && bytes[probe] == UInt8(ascii: "F") && bytes[probe + 1] == UInt8(ascii: "r")
-                    && bytes[probe + 2] == UInt8(ascii: "o") && bytes[probe + 3] == UInt8(ascii: "m")
-                    && bytes[probe + 4] == 0x20
-                {
-                    buffer.append(UInt8(ascii: ">"))
-                }
-            }
-            if byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A {
-                index += 1  // CR LF -> LF: mbox files use the local convention
-                continue
-            }
-            buffer.append(byte)
-            lineStart = byte == 0x0A
-            index += 1
-        }
-        if !lineStart { buffer.append(0x0A) }
+        // Grow geometrically: MboxTransport appends a whole batch to one buffer.
+        let needed = buffer.count + email.bytes.count + 128
+        if buffer.capacity < needed { buffer.reserveCapacity(max(needed, buffer.capacity * 2)) }
+        buffer.append(utf8: "From ")
+        buffer.append(utf8: sender)
+        buffer.append(0x20)
+        CivilTime(date).appendAsctime(to: &buffer)
         buffer.append(0x0A)
+        email.bytes.withUnsafeBufferPointer { appendQuoted($0, to: &buffer) }
+    }
+
+    /// The message line by line (found with memchr): a line matching `^>*From ` gets
+    /// one more `>` and CR LF becomes LF; the message ends with a line end and an empty
+    /// line. The bytes between such changes (usually the whole message) are copied at once.
+    static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
+        var copyFrom = 0
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let lineEnd = Bytes.index(of: 0x0A, in: bytes, from: lineStart)
+            if isFromLine(bytes, lineStart..<lineEnd) {
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copyFrom..<lineStart]))
+                buffer.append(UInt8(ascii: ">"))
+                copyFrom = lineStart
+            }
+            if lineEnd < bytes.count && lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D {
+                // CR LF -> LF: mbox files use the local convention.
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copyFrom..<(lineEnd - 1)]))
+                copyFrom = lineEnd
+            }
+            lineStart = lineEnd + 1
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copyFrom...]))
+        if let last = bytes.last, last != 0x0A { buffer.append(0x0A) }
+        buffer.append(0x0A)
+    }
+
+    /// Does the line match `^>*From `?
+    @inline(__always)
+    private static func isFromLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Bool {
+        var probe = line.lowerBound
+        while probe < line.upperBound && bytes[probe] == UInt8(ascii: ">") { probe += 1 }
+        return probe + 5 <= line.upperBound && bytes[probe] == UInt8(ascii: "F") && bytes[probe + 1] == UInt8(ascii: "r")
+            && bytes[probe + 2] == UInt8(ascii: "o") && bytes[probe + 3] == UInt8(ascii: "m") && bytes[probe + 4] == 0x20
     }
 }
 
@@ -109,13 +125,21 @@ private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
     return nil
 }
 
-/// `mbox:PATH`: appends each message to an mbox file, holding an exclusive `flock`
-/// while writing (mail readers and other writers that lock see whole messages only).
-/// Creates the file (mode 0600) when missing; `close` fsyncs. Failures are temporary:
-/// none of them is the message's fault.
+/// `mbox:PATH`: appends messages to an mbox file, holding an exclusive `flock` while
+/// writing (mail readers and other writers that lock see whole messages only).
+/// Messages are collected in memory and written at `flush` (or once 4 MiB are
+/// waiting), a few writes per batch instead of five system calls per message.
+/// Creates the file (mode 0600) when missing; `flush` and `close` fsync. Failures are
+/// temporary: none of them is the message's fault.
 public final class MboxTransport: MailTransport {
     public let path: String
     private var fd: Int32
+    /// Whole messages in mbox form, sent but not yet written.
+    private var pending: [UInt8] = []
+    /// A write that failed since the last flush: the messages of the batch written
+    /// before it are not durable for sure, so `flush` reports the whole batch failed.
+    private var writeFailure: TransportFailure?
+    private static let writeThreshold = 4 << 20
 
     public init(path: String) throws(TransportFailure) {
         self.path = path
@@ -129,8 +153,23 @@ public final class MboxTransport: MailTransport {
 
     public func send(_ email: RenderedEmail, envelopeFrom: String) throws(TransportFailure) {
         guard fd >= 0 else { throw TransportFailure(.temporary, "\(path): the transport is closed") }
-        var bytes: [UInt8] = []
-        MboxFormat.append(email, envelopeFrom: envelopeFrom, date: Date(), to: &bytes)
+        if let writeFailure { throw writeFailure }
+        MboxFormat.append(email, envelopeFrom: envelopeFrom, date: Date(), to: &pending)
+        if pending.count >= Self.writeThreshold {
+            do throws(TransportFailure) {
+                try writePending()
+            } catch {
+                writeFailure = error
+                throw error
+            }
+        }
+    }
+
+    /// Appends the pending messages under the lock, after repairing a tail that an
+    /// earlier writer left without its final empty line.
+    private func writePending() throws(TransportFailure) {
+        guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: true) }
         while flock(fd, LOCK_EX) != 0 {
             if errno != EINTR { throw TransportFailure.errno("cannot lock \(path)") }
         }
@@ -139,17 +178,17 @@ public final class MboxTransport: MailTransport {
         guard fstat(fd, &status) == 0 else { throw TransportFailure.errno("cannot append to \(path)") }
         let size = status.st_size
         // A message must start a line after an empty line, even if an earlier writer died mid-message.
+        var prefix: [UInt8] = []
         if size > 0 {
             var tail: [UInt8] = [0, 0]
             let count = min(Int(size), 2)
             let read = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(size) - off_t(count)) }
             if read == count {
                 let last = tail[count - 1], previous = count == 2 ? tail[0] : 0x0A
-                let prefix: [UInt8] = last != 0x0A ? [0x0A, 0x0A] : (previous != 0x0A ? [0x0A] : [])
-                bytes.insert(contentsOf: prefix, at: 0)
+                prefix = last != 0x0A ? [0x0A, 0x0A] : (previous != 0x0A ? [0x0A] : [])
             }
         }
-        if let code = writeAll(fd, bytes) {
+        if let code = writeAll(fd, prefix) ?? writeAll(fd, pending) {
             _ = ftruncate(fd, size)  // no half message left behind
             throw TransportFailure.errno("cannot append to \(path)", code)
         }
@@ -157,6 +196,12 @@ public final class MboxTransport: MailTransport {
 
     public func flush() throws(TransportFailure) {
         guard fd >= 0 else { return }
+        defer { writeFailure = nil }
+        if let writeFailure {
+            pending.removeAll(keepingCapacity: true)
+            throw writeFailure
+        }
+        try writePending()
         if fsync(fd) != 0 { throw TransportFailure.errno("cannot sync \(path)") }
     }
 
@@ -166,7 +211,7 @@ public final class MboxTransport: MailTransport {
             closeDescriptor(fd)
             fd = -1
         }
-        if fsync(fd) != 0 { throw TransportFailure.errno("cannot sync \(path)") }
+        try flush()
     }
 }
 
