@@ -61,7 +61,11 @@ struct ArticleRecord: Codable, Equatable {
         summary = article.summary
     }
 
-    var article: Article {
+    var article: Article { article(parsingRanges: true) }
+
+    /// The article; without `parsingRanges` every product's range reads `.every`: for
+    /// rendering a delivery, which shows the range as written and never evaluates it.
+    func article(parsingRanges: Bool) -> Article {
         Article(
             feed: feed, id: id, revision: revision, title: title, link: link,
             published: published.map { Date(timeIntervalSince1970: $0) },
@@ -69,7 +73,7 @@ struct ArticleRecord: Codable, Equatable {
             kind: Kind(rawValue: kind) ?? .article,
             products: products.map {
                 AffectedProduct(
-                    id: $0.id, affected: $0.affected, range: (try? VersionRange(parsing: $0.affected ?? "")) ?? .every,
+                    id: $0.id, affected: $0.affected, range: parsingRanges ? (try? VersionRange(parsing: $0.affected ?? "")) ?? .every : .every,
                     fixed: $0.fixed, isResolved: $0.resolved)
             }, categories: categories, summary: summary)
     }

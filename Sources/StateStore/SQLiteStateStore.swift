@@ -269,7 +269,7 @@ public final class SQLiteStateStore: StateStore {
                 if let cached = articles[cacheKey] {
                     article = cached
                 } else {
-                    article = try decodeArticle(items.text(4) ?? "").article
+                    article = try decodeArticle(items.text(4) ?? "").article(parsingRanges: false)
                     articles[cacheKey] = article
                 }
                 let matched = try decodeMatched(items.text(3) ?? "[]")

@@ -166,6 +166,8 @@ public struct OutboxBatch: Sendable {
 
 public struct StoredNotification: Sendable {
     public var customer: String
+    /// The article as recorded, for rendering: its products' ranges are kept as written
+    /// (`affected`) and not parsed (`range` reads every version).
     public var article: Article
     public var matched: [MatchedProduct]
 }
