@@ -13,39 +13,76 @@ public enum JSONText {
 
     /// Appends `value` as a JSON string, copying runs of plain bytes at once.
     static func appendString(_ value: String, to out: inout [UInt8]) {
-        var value = value
-        value.withUTF8 { utf8 in
-            out.reserveCapacity(out.count + utf8.count + 2)
-            out.append(0x22)
-            var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                let escape: [UInt8]?
-                switch byte {
-                case 0x22: escape = [0x5C, 0x22]
-                case 0x5C: escape = [0x5C, 0x5C]
-                case 0x0A: escape = [0x5C, 0x6E]
-                case 0x0D: escape = [0x5C, 0x72]
-                case 0x09: escape = [0x5C, 0x74]
-                case 0..<0x20: escape = Array("\\u00".utf8) + hexDigit(byte >> 4) + hexDigit(byte & 0xF)
-                // U+2028 / U+2029 (E2 80 A8/A9) break JavaScript parsers.
-                case 0xE2 where index + 2 < utf8.count && utf8[index + 1] == 0x80 && (utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9):
-                    escape = Array("\\u202".utf8) + [utf8[index + 2] == 0xA8 ? 0x38 : 0x39]
-                default: escape = nil
-                }
-                guard let escape else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                out.append(contentsOf: escape)
-                runStart = index + 1
-                if byte == 0xE2 { runStart = index + 3 }
-            }
-            if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-            out.append(0x22)
-        }
+        out.append(0x22)
+        appendEscaped(value, to: &out)
+        out.append(0x22)
     }
 
-    private static func hexDigit(_ value: UInt8) -> [UInt8] {
-        [value < 10 ? 0x30 + value : 0x61 + value - 10]
+    /// The inside of `value`'s JSON string, without the quotes.
+    static func appendEscaped(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { appendEscaped($0, to: &out) }
+    }
+
+    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let base = utf8.baseAddress else { return }
+        let count = utf8.count
+        var runStart = 0
+        var index = 0
+        while index < count {
+            // Eight plain bytes at a time: most of a summary needs no escape.
+            if index + 8 <= count, !mayNeedEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
+                continue
+            }
+            let byte = base[index]
+            var length = 1
+            var escape: (UInt8, UInt8) = (0, 0)
+            switch byte {
+            case 0x22: escape = (0x5C, 0x22)
+            case 0x5C: escape = (0x5C, 0x5C)
+            case 0x0A: escape = (0x5C, 0x6E)
+            case 0x0D: escape = (0x5C, 0x72)
+            case 0x09: escape = (0x5C, 0x74)
+            case 0..<0x20: break  // \u00XX below
+            // U+2028 / U+2029 (E2 80 A8/A9) break JavaScript parsers.
+            case 0xE2 where index + 2 < count && base[index + 1] == 0x80 && (base[index + 2] | 1) == 0xA9:
+                length = 3
+            default:
+                index += 1
+                continue
+            }
+            out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
+            if escape.0 != 0 {
+                out.append(escape.0)
+                out.append(escape.1)
+            } else if length == 3 {
+                out.append(contentsOf: "\\u202".utf8)
+                out.append(base[index + 2] == 0xA8 ? 0x38 : 0x39)
+            } else {
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0xF))
+            }
+            index += length
+            runStart = index
+        }
+        out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
+    }
+
+    /// False when none of the 8 bytes in `word` is below 0x20, `"`, `\` or 0xE2 (the lead
+    /// byte of U+2028/U+2029): the exact has-less-than and has-zero-byte bit tests.
+    @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highs != 0
+        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+            || hasZeroByte(word ^ (ones &* 0xE2))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? 0x30 + value : 0x61 + value - 10
     }
 
     public static func date(_ date: Date?) -> String {
@@ -53,6 +90,21 @@ public enum JSONText {
     }
 
     public static func int(_ value: Int?) -> String { value.map(String.init) ?? "null" }
+
+    /// `String(value)`'s digits, written in place.
+    static func appendInt(_ value: Int, to out: inout [UInt8]) {
+        guard value >= 0 else { return out.append(contentsOf: String(value).utf8) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var rest = value
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(0x30 + rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
 
     /// One article as SPEC 7.1 shows it.
     public static func article(_ article: Article) -> String {
@@ -68,10 +120,20 @@ public enum JSONText {
         func text(_ value: String?) {
             if let value { appendString(value, to: &out) } else { raw("null") }
         }
-        func number(_ value: Int) { out.append(contentsOf: String(value).utf8) }
-        func date(_ value: Date?) { text(value.map(Timestamp.rfc3339)) }
-        raw("{\"key\": ")
-        text(article.key)
+        func number(_ value: Int) { appendInt(value, to: &out) }
+        func date(_ value: Date?) {
+            guard let value else { return raw("null") }
+            out.append(0x22)
+            Timestamp.appendRFC3339(value, to: &out)
+            out.append(0x22)
+        }
+        // The key, `feed/id`, without making it: escaping goes byte by byte (U+2028's three
+        // bytes lie within one part), so the parts escaped one after the other are the same.
+        raw("{\"key\": \"")
+        appendEscaped(article.feed, to: &out)
+        out.append(UInt8(ascii: "/"))
+        appendEscaped(article.id, to: &out)
+        out.append(0x22)
         raw(", \"id\": ")
         text(article.id)
         raw(", \"revision\": ")
