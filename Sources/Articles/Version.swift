@@ -54,6 +54,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// parser's fast path cuts them: the same version, without Characters.
     init?(asciiWord word: UnsafeBufferPointer<UInt8>) {
         var components: [UInt64] = []
+        components.reserveCapacity(4)  // one allocation for the usual `10.7.2`
         var current: UInt64 = 0
         var digits = 0
         var index = 0
