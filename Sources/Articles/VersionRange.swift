@@ -93,6 +93,7 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
     /// `parseNative` on bytes: alternatives split at each `||`, left to right.
     static func parseNativeASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Form? {
         var alternatives: [[Constraint]] = []
+        alternatives.reserveCapacity(1)
         var start = 0
         while true {
             var end = start
@@ -113,6 +114,7 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
     /// `parseConjunction` on bytes: comparators and versions separated by commas and white space.
     static func parseConjunctionASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> [Constraint]? {
         var constraints: [Constraint] = []
+        constraints.reserveCapacity(2)  // one allocation for `>=A, <F`
         var index = 0
         let count = bytes.count
         func skipSeparators() {
