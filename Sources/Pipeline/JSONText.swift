@@ -30,8 +30,16 @@ public enum JSONText {
         var runStart = 0
         var index = 0
         while index < count {
-            // Eight plain bytes at a time: most of a summary needs no escape.
-            if index + 8 <= count, !mayNeedEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+            // Sixteen, then eight plain bytes at a time: most of a summary needs no escape.
+            if index + 16 <= count {
+                let first = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let second = UnsafeRawPointer(base + index + 8).loadUnaligned(as: UInt64.self)
+                if escapeFlags(first) | escapeFlags(second) == 0 {
+                    index += 16
+                    continue
+                }
+            }
+            if index + 8 <= count, escapeFlags(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) == 0 {
                 index += 8
                 continue
             }
@@ -70,15 +78,18 @@ public enum JSONText {
         out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
     }
 
-    /// False when none of the 8 bytes in `word` is below 0x20, `"`, `\` or 0xE2 (the lead
-    /// byte of U+2028/U+2029): the exact has-less-than and has-zero-byte bit tests.
-    @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool {
+    /// Zero when none of the 8 bytes in `word` is below 0x20, `"`, `\` or 0xE2 (the lead
+    /// byte of U+2028/U+2029): the has-less-than and has-zero-byte bit tests, exact as a
+    /// yes/no, without branches.
+    @inline(__always) static func escapeFlags(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let hasControl = (word &- ones &* 0x20) & ~word & highs != 0
-        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
-            || hasZeroByte(word ^ (ones &* 0xE2))
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
+        let control = (word &- ones &* 0x20) & ~word
+        let quote = zeroBytes(word ^ (ones &* 0x22))
+        let backslash = zeroBytes(word ^ (ones &* 0x5C))
+        let lineSeparatorLead = zeroBytes(word ^ (ones &* 0xE2))
+        return (control | quote | backslash | lineSeparatorLead) & highs
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {
