@@ -79,8 +79,12 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         var suffix: String?
         if index < word.count {
             var tail = UnsafeBufferPointer(rebasing: word[index...])
-            if let first = tail.first, "-+_~".utf8.contains(first) { tail = UnsafeBufferPointer(rebasing: tail.dropFirst()) }
-            guard !tail.isEmpty, !tail.contains(where: { ASCIIText.isSpace($0) || $0 == UInt8(ascii: ",") }) else { return nil }
+            if let first = tail.first, "-+_~".utf8.contains(first) {
+                tail = UnsafeBufferPointer(rebasing: tail.dropFirst())
+            }
+            guard !tail.isEmpty, !tail.contains(where: { ASCIIText.isSpace($0) || $0 == UInt8(ascii: ",") }) else {
+                return nil
+            }
             suffix = String(decoding: tail, as: UTF8.self)
         }
         while components.count > 1, components.last == 0 { components.removeLast() }

@@ -312,7 +312,8 @@ extension FeedParser {
             if item.link == nil { beginText(code: code) }
         case .guid:
             if item.guid == nil {
-                item.guidIsPermaLink = attributes.bytes("isPermaLink").map { !PlainText.equalsLower($0, "false") } ?? true
+                let permaLink = attributes.bytes("isPermaLink")
+                item.guidIsPermaLink = permaLink.map { !PlainText.equalsLower($0, "false") } ?? true
                 beginText(code: code)
             }
         case .atomID:
@@ -509,7 +510,8 @@ extension FeedParser {
         let title = item.title ?? item.dcTitle ?? ""
         // The first date that parses, in this order; else the first as written.
         let published = item.published?.date ?? item.pubDate?.date ?? item.dcDate?.date ?? item.updated?.date
-        let publishedRaw = published != nil ? nil : (item.published ?? item.pubDate ?? item.dcDate ?? item.updated)?.raw
+        let firstDate = item.published ?? item.pubDate ?? item.dcDate ?? item.updated
+        let publishedRaw = published == nil ? firstDate?.raw : nil
         var link = item.link
         if link == nil, item.guidIsPermaLink, let guid = item.guid, guid.hasPrefix("http://") || guid.hasPrefix("https://") {
             link = guid

@@ -85,7 +85,7 @@ enum PlainText {
                     // Eight bytes at a time while they are plain text and single spaces.
                     if i + 8 <= stop, let input = b.baseAddress {
                         let word = UnsafeRawPointer(input + i).loadUnaligned(as: UInt64.self)
-                        let plain = plainPrefix(word)
+                        let plain = plainPrefix(UInt64(littleEndian: word))
                         if plain > 0 {
                             // All 8 bytes are stored (the buffer has room: i + 8 <= stop), `plain` kept.
                             UnsafeMutableRawPointer(base + count).storeBytes(of: word, as: UInt64.self)
@@ -479,9 +479,9 @@ enum PlainText {
     }
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { isAlpha(c) ? c | 0x20 : c }
 
-    /// How many of the 8 bytes of `word` (in memory order) `html`'s run loop would copy one by
-    /// one: bytes up to the first control, `&` or `<`, or space not followed by a plain byte
-    /// of the word (one that is last, or before another space or one of those).
+    /// How many of the 8 bytes of `word` (the first in its low byte) `html`'s run loop would
+    /// copy one by one: those before the first control, `&` or `<`, or space not followed by
+    /// a plain byte of the word (one that is last, or before another space or one of those).
     @inline(__always) static func plainPrefix(_ word: UInt64) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
