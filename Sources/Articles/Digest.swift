@@ -44,38 +44,37 @@ public enum Digest {
 public enum Timestamp {
     /// `2026-11-24T09:30:00Z`.
     public static func rfc3339(_ date: Date) -> String {
-        var bytes: [UInt8] = []
-        appendRFC3339(date, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 20) { buffer in
+            writeRFC3339(date, to: buffer.baseAddress!)
+            return 20
+        }
     }
 
-    /// The 20 bytes of ``rfc3339(_:)``, appended without making a String (JSON output
+    /// The 20 bytes of ``rfc3339(_:)``, written without making a String (JSON output
     /// writes two per article).
-    public static func appendRFC3339(_ date: Date, to bytes: inout [UInt8]) {
+    public static func writeRFC3339(_ date: Date, to bytes: UnsafeMutablePointer<UInt8>) {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         // By hand: String(format:) costs microseconds.
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: 20))
         func put(_ value: Int32, _ offset: Int, _ width: Int) {
             var value = value
-            for position in stride(from: start + offset + width - 1, through: start + offset, by: -1) {
+            for position in stride(from: offset + width - 1, through: offset, by: -1) {
                 bytes[position] = UInt8(0x30 + value % 10)
                 value /= 10
             }
         }
         put(parts.tm_year + 1900, 0, 4)
-        bytes[start + 4] = 0x2D
+        bytes[4] = 0x2D
         put(parts.tm_mon + 1, 5, 2)
-        bytes[start + 7] = 0x2D
+        bytes[7] = 0x2D
         put(parts.tm_mday, 8, 2)
-        bytes[start + 10] = 0x54
+        bytes[10] = 0x54
         put(parts.tm_hour, 11, 2)
-        bytes[start + 13] = 0x3A
+        bytes[13] = 0x3A
         put(parts.tm_min, 14, 2)
-        bytes[start + 16] = 0x3A
+        bytes[16] = 0x3A
         put(parts.tm_sec, 17, 2)
-        bytes[start + 19] = 0x5A
+        bytes[19] = 0x5A
     }
 }

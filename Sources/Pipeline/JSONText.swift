@@ -6,25 +6,26 @@ public import Foundation
 public enum JSONText {
     public static func string(_ value: String?) -> String {
         guard let value else { return "null" }
-        var bytes: [UInt8] = []
+        var bytes = ByteBuffer()
+        defer { bytes.deallocate() }
         appendString(value, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes.string
     }
 
     /// Appends `value` as a JSON string, copying runs of plain bytes at once.
-    static func appendString(_ value: String, to out: inout [UInt8]) {
+    static func appendString(_ value: String, to out: inout ByteBuffer) {
         out.append(0x22)
         appendEscaped(value, to: &out)
         out.append(0x22)
     }
 
     /// The inside of `value`'s JSON string, without the quotes.
-    static func appendEscaped(_ value: String, to out: inout [UInt8]) {
+    static func appendEscaped(_ value: String, to out: inout ByteBuffer) {
         var value = value
         value.withUTF8 { appendEscaped($0, to: &out) }
     }
 
-    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout ByteBuffer) {
         guard let base = utf8.baseAddress else { return }
         let count = utf8.count
         var runStart = 0
@@ -65,10 +66,10 @@ public enum JSONText {
                 out.append(escape.0)
                 out.append(escape.1)
             } else if length == 3 {
-                out.append(contentsOf: "\\u202".utf8)
+                out.append(contentsOf: "\\u202")
                 out.append(base[index + 2] == 0xA8 ? 0x38 : 0x39)
             } else {
-                out.append(contentsOf: "\\u00".utf8)
+                out.append(contentsOf: "\\u00")
                 out.append(hexDigit(byte >> 4))
                 out.append(hexDigit(byte & 0xF))
             }
@@ -103,8 +104,8 @@ public enum JSONText {
     public static func int(_ value: Int?) -> String { value.map(String.init) ?? "null" }
 
     /// `String(value)`'s digits, written in place.
-    static func appendInt(_ value: Int, to out: inout [UInt8]) {
-        guard value >= 0 else { return out.append(contentsOf: String(value).utf8) }
+    static func appendInt(_ value: Int, to out: inout ByteBuffer) {
+        guard value >= 0 else { return out.append(contentsOf: String(value)) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var rest = value
             var start = digits.count
@@ -119,12 +120,13 @@ public enum JSONText {
 
     /// One article as SPEC 7.1 shows it.
     public static func article(_ article: Article) -> String {
-        var bytes: [UInt8] = []
+        var bytes = ByteBuffer()
+        defer { bytes.deallocate() }
         appendArticle(article, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes.string
     }
 
-    static func appendArticle(_ article: Article, to out: inout [UInt8]) {
+    static func appendArticle(_ article: Article, to out: inout ByteBuffer) {
         func raw(_ text: StaticString) {
             out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
@@ -135,7 +137,7 @@ public enum JSONText {
         func date(_ value: Date?) {
             guard let value else { return raw("null") }
             out.append(0x22)
-            Timestamp.appendRFC3339(value, to: &out)
+            Timestamp.writeRFC3339(value, to: out.reserve(20))
             out.append(0x22)
         }
         // The key, `feed/id`, without making it: escaping goes byte by byte (U+2028's three
@@ -180,5 +182,58 @@ public enum JSONText {
         raw("], \"summary\": ")
         text(article.summary)
         raw(article.isUnmatched ? ", \"unmatched\": true}" : ", \"unmatched\": false}")
+    }
+}
+
+/// Output bytes behind a pointer: `[UInt8].append(contentsOf:)` costs a call, a uniqueness
+/// check and a capacity check for each of the thirty or so pieces of every article. The
+/// owner calls ``deallocate()``.
+struct ByteBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 256) {
+        self.capacity = max(capacity, 16)
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func removeAll() { count = 0 }
+
+    /// Room for `length` more bytes, counted as written: the caller fills them.
+    @inline(__always) mutating func reserve(_ length: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + length > capacity { grow(to: count + length) }
+        let start = base + count
+        count += length
+        return start
+    }
+
+    @inline(__always) mutating func append(_ byte: UInt8) {
+        reserve(1).pointee = byte
+    }
+
+    @inline(__always) mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count).update(from: source, count: bytes.count)
+    }
+
+    mutating func append(contentsOf text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    private mutating func grow(to needed: Int) {
+        var capacity = self.capacity
+        while capacity < needed { capacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        self.capacity = capacity
     }
 }
