@@ -53,11 +53,19 @@ public enum Digest {
 public enum Timestamp {
     /// `2026-11-24T09:30:00Z`.
     public static func rfc3339(_ date: Date) -> String {
+        String(unsafeUninitializedCapacity: 20) { buffer in
+            writeRFC3339(date, to: buffer.baseAddress!)
+            return 20
+        }
+    }
+
+    /// The 20 bytes of ``rfc3339(_:)``, written without making a String (JSON output
+    /// writes two per article).
+    public static func writeRFC3339(_ date: Date, to bytes: UnsafeMutablePointer<UInt8>) {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        // By hand: String(format:) costs microseconds, and parse prints two per article.
-        var bytes = [UInt8](repeating: 0, count: 20)
+        // By hand: String(format:) costs microseconds.
         func put(_ value: Int32, _ offset: Int, _ width: Int) {
             var value = value
             for position in stride(from: offset + width - 1, through: offset, by: -1) {
@@ -77,6 +85,5 @@ public enum Timestamp {
         bytes[16] = 0x3A
         put(parts.tm_sec, 17, 2)
         bytes[19] = 0x5A
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

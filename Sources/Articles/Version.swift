@@ -50,6 +50,49 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.suffix = suffix
     }
 
+    /// `init?(_:)` for a word of ASCII bytes without white space or commas, as the range
+    /// parser's fast path cuts them: the same version, without Characters.
+    init?(asciiWord word: UnsafeBufferPointer<UInt8>) {
+        var components: [UInt64] = []
+        components.reserveCapacity(4)  // one allocation for the usual `10.7.2`
+        var current: UInt64 = 0
+        var digits = 0
+        var index = 0
+        while index < word.count {
+            let byte = word[index]
+            if byte >= 0x30 && byte <= 0x39 {
+                guard digits < 18 else { return nil }
+                current = current * 10 + UInt64(byte - 0x30)
+                digits += 1
+            } else if byte == 0x2E {  // "."
+                guard digits > 0 else { return nil }
+                components.append(current)
+                current = 0
+                digits = 0
+            } else {
+                break
+            }
+            index += 1
+        }
+        guard digits > 0 else { return nil }
+        components.append(current)
+        var suffix: String?
+        if index < word.count {
+            var tail = UnsafeBufferPointer(rebasing: word[index...])
+            if let first = tail.first, "-+_~".utf8.contains(first) {
+                tail = UnsafeBufferPointer(rebasing: tail.dropFirst())
+            }
+            guard !tail.isEmpty, !tail.contains(where: { ASCIIText.isSpace($0) || $0 == UInt8(ascii: ",") }) else {
+                return nil
+            }
+            suffix = String(decoding: tail, as: UTF8.self)
+        }
+        while components.count > 1, components.last == 0 { components.removeLast() }
+        self.text = String(decoding: word, as: UTF8.self)
+        self.components = components
+        self.suffix = suffix
+    }
+
     public var description: String { text }
 
     public static func == (lhs: Version, rhs: Version) -> Bool {
@@ -105,5 +148,18 @@ extension StringProtocol {
         while let first = slice.first, first.isWhitespace { slice.removeFirst() }
         while let last = slice.last, last.isWhitespace { slice.removeLast() }
         return String(slice)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        // Usually nothing to trim: a Character is white space when its first scalar is, and
+        // an ASCII byte other than white space begins and ends a Character that is not.
+        if let first = utf8.first, let last = utf8.last, first < 0x80, last < 0x80, !ASCIIText.isSpace(first),
+            !ASCIIText.isSpace(last)
+        {
+            return self
+        }
+        return self[...].trimmingWhitespace()
     }
 }

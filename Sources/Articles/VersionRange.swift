@@ -48,6 +48,18 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
     public var isEvery: Bool { if case .every = form { true } else { false } }
 
     public init(parsing text: String) throws(VersionRangeError) {
+        // Feeds write short ASCII ranges, one per product of every article: read those as
+        // bytes. Anything else, and every invalid range (for its message), takes the
+        // general path, which gives the same result more slowly.
+        if let range = Self.parseASCII(text) {
+            self = range
+        } else {
+            try self.init(parsingGeneral: text)
+        }
+    }
+
+    /// The reference parser, over Characters and Unicode scalars.
+    init(parsingGeneral text: String) throws(VersionRangeError) {
         let trimmed = text.trimmingWhitespace()
         self.text = trimmed
         if trimmed.isEmpty || trimmed == "*" {
@@ -57,6 +69,89 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
         } else {
             form = try Self.parseNative(trimmed)
         }
+    }
+
+    // MARK: ASCII fast path
+
+    /// The range `init(parsingGeneral:)` would make from `text`, read as bytes; nil when
+    /// `text` is not all ASCII or is not a valid range.
+    static func parseASCII(_ text: String) -> VersionRange? {
+        var utf8 = text
+        return utf8.withUTF8 { bytes -> VersionRange? in
+            for byte in bytes where byte >= 0x80 { return nil }
+            let trimmed = ASCIIText.trimmed(bytes)
+            // Ranges come trimmed from the parser: keep the String rather than make another.
+            let written = trimmed.count == bytes.count ? text : String(decoding: trimmed, as: UTF8.self)
+            if trimmed.isEmpty || (trimmed.count == 1 && trimmed[0] == UInt8(ascii: "*")) {
+                return VersionRange(text: written, form: .every)
+            }
+            let form = ASCIIText.hasVersPrefix(trimmed) ? parseVersASCII(trimmed) : parseNativeASCII(trimmed)
+            return form.map { VersionRange(text: written, form: $0) }
+        }
+    }
+
+    /// `parseNative` on bytes: alternatives split at each `||`, left to right.
+    static func parseNativeASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Form? {
+        var alternatives: [[Constraint]] = []
+        alternatives.reserveCapacity(1)
+        var start = 0
+        while true {
+            var end = start
+            while end < bytes.count,
+                !(bytes[end] == UInt8(ascii: "|") && end + 1 < bytes.count && bytes[end + 1] == UInt8(ascii: "|"))
+            {
+                end += 1
+            }
+            let part = ASCIIText.trimmed(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            if part.count == 1, part[0] == UInt8(ascii: "*") { return .every }
+            guard !part.isEmpty, let constraints = parseConjunctionASCII(part) else { return nil }
+            alternatives.append(constraints)
+            guard end < bytes.count else { return .alternatives(alternatives) }
+            start = end + 2
+        }
+    }
+
+    /// `parseConjunction` on bytes: comparators and versions separated by commas and white space.
+    static func parseConjunctionASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> [Constraint]? {
+        var constraints: [Constraint] = []
+        constraints.reserveCapacity(2)  // one allocation for `>=A, <F`
+        var index = 0
+        let count = bytes.count
+        func skipSeparators() {
+            while index < count, bytes[index] == UInt8(ascii: ",") || ASCIIText.isSpace(bytes[index]) { index += 1 }
+        }
+        skipSeparators()
+        while index < count {
+            let opStart = index
+            while index < count, ASCIIText.isOperator(bytes[index]) { index += 1 }
+            let op = UnsafeBufferPointer(rebasing: bytes[opStart..<index])
+            while index < count, ASCIIText.isSpace(bytes[index]) { index += 1 }
+            let wordStart = index
+            while index < count, bytes[index] != UInt8(ascii: ","), !ASCIIText.isSpace(bytes[index]) { index += 1 }
+            guard let comparator = ASCIIText.comparator(op), index > wordStart,
+                let version = Version(asciiWord: UnsafeBufferPointer(rebasing: bytes[wordStart..<index]))
+            else { return nil }
+            constraints.append(Constraint(comparator: comparator, version: version))
+            skipSeparators()
+        }
+        return constraints.isEmpty ? nil : constraints
+    }
+
+    /// `parseVers` on bytes (after a `vers:` prefix, in any case).
+    static func parseVersASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Form? {
+        let body = UnsafeBufferPointer(rebasing: bytes[5...])
+        guard let slash = body.firstIndex(of: UInt8(ascii: "/")), slash != body.startIndex else { return nil }
+        let constraintsText = ASCIIText.trimmed(UnsafeBufferPointer(rebasing: body[(slash + 1)...]))
+        if constraintsText.count == 1, constraintsText[0] == UInt8(ascii: "*") { return .every }
+        guard !constraintsText.isEmpty else { return nil }
+        var constraints: [Constraint] = []
+        for piece in constraintsText.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false) {
+            let part = ASCIIText.trimmed(UnsafeBufferPointer(rebasing: piece))
+            guard !part.isEmpty, let parsed = parseConjunctionASCII(part), parsed.count == 1 else { return nil }
+            constraints.append(parsed[0])
+        }
+        constraints.sort { $0.version < $1.version }
+        return .vers(constraints)
     }
 
     public func contains(_ version: Version) -> Bool {
@@ -192,4 +287,58 @@ public struct VersionRangeError: Error, Sendable, CustomStringConvertible {
     public let message: String
     init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// Byte helpers of the ASCII fast path, matching what the general path does with
+/// Characters and scalars on ASCII text.
+enum ASCIIText {
+    /// `Character.isWhitespace` and `Unicode.Scalar.Properties.isWhitespace` on ASCII: TAB, LF,
+    /// VT, FF, CR and space.
+    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    @inline(__always) static func isOperator(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "!")
+    }
+
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    /// `vers:` in any case.
+    static func hasVersPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count >= 5 else { return false }
+        return bytes[0] | 0x20 == UInt8(ascii: "v") && bytes[1] | 0x20 == UInt8(ascii: "e")
+            && bytes[2] | 0x20 == UInt8(ascii: "r") && bytes[3] | 0x20 == UInt8(ascii: "s")
+            && bytes[4] == UInt8(ascii: ":")
+    }
+
+    /// The comparator an operator spells; none (or `==`) is `=`; nil for anything else.
+    static func comparator(_ op: UnsafeBufferPointer<UInt8>) -> VersionRange.Comparator? {
+        switch op.count {
+        case 0: return .equal
+        case 1:
+            switch op[0] {
+            case UInt8(ascii: "="): return .equal
+            case UInt8(ascii: "<"): return .less
+            case UInt8(ascii: ">"): return .greater
+            default: return nil
+            }
+        case 2:
+            guard op[1] == UInt8(ascii: "=") else { return nil }
+            switch op[0] {
+            case UInt8(ascii: "="): return .equal
+            case UInt8(ascii: "!"): return .notEqual
+            case UInt8(ascii: "<"): return .lessOrEqual
+            case UInt8(ascii: ">"): return .greaterOrEqual
+            default: return nil
+            }
+        default: return nil
+        }
+    }
 }

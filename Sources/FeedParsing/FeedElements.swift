@@ -134,7 +134,8 @@ enum FeedElement: UInt8 {
     }
 }
 
-/// A date element as written and as parsed.
+/// A date element as parsed, and as written when it could not be parsed: only then does
+/// an item's id fall back to it.
 struct DateField {
     var raw: String
     var date: Date?
@@ -311,7 +312,8 @@ extension FeedParser {
             if item.link == nil { beginText(code: code) }
         case .guid:
             if item.guid == nil {
-                item.guidIsPermaLink = attributes.value("isPermaLink").map { $0.lowercased() != "false" } ?? true
+                let permaLink = attributes.bytes("isPermaLink")
+                item.guidIsPermaLink = permaLink.map { !PlainText.equalsLower($0, "false") } ?? true
                 beginText(code: code)
             }
         case .atomID:
@@ -497,25 +499,19 @@ extension FeedParser {
     }
 
     func dateField(_ bytes: UnsafeBufferPointer<UInt8>, line: Int?) -> DateField? {
+        guard bytes.contains(where: { !PlainText.isSpace($0) }) else { return nil }
+        if let date = FeedDate.parse(bytes: bytes) { return DateField(raw: "", date: date) }
         let raw = PlainText.trimmed(bytes)
-        guard !raw.isEmpty else { return nil }
-        let date = FeedDate.parse(bytes: bytes)
-        if date == nil { warn(line: line, "unparseable date '\(raw)'") }
-        return DateField(raw: raw, date: date)
+        warn(line: line, "unparseable date '\(raw)'")
+        return DateField(raw: raw, date: nil)
     }
 
     private func finishItem() {
         let title = item.title ?? item.dcTitle ?? ""
-        var published: Date?
-        var publishedRaw: String?
-        for field in [item.published, item.pubDate, item.dcDate, item.updated] {
-            guard let field else { continue }
-            if publishedRaw == nil { publishedRaw = field.raw }
-            if let date = field.date {
-                published = date
-                break
-            }
-        }
+        // The first date that parses, in this order; else the first as written.
+        let published = item.published?.date ?? item.pubDate?.date ?? item.dcDate?.date ?? item.updated?.date
+        let firstDate = item.published ?? item.pubDate ?? item.dcDate ?? item.updated
+        let publishedRaw = published == nil ? firstDate?.raw : nil
         var link = item.link
         if link == nil, item.guidIsPermaLink, let guid = item.guid, guid.hasPrefix("http://") || guid.hasPrefix("https://") {
             link = guid

@@ -602,7 +602,12 @@ public final class FeedParser {
         }
         let needed = textCount + count
         if needed > textCapacity { growText(to: needed) }
-        (textBase + textCount).update(from: bytes, count: count)
+        if count == 1 {
+            // Each entity reference (`&lt;`) is a callback of one byte: no call to memmove.
+            textBase[textCount] = bytes[0]
+        } else {
+            (textBase + textCount).update(from: bytes, count: count)
+        }
         textCount = needed
     }
 

@@ -82,6 +82,18 @@ enum PlainText {
                 // Each input byte of the run gives at most one output byte; b[i + 1] stays in bounds.
                 let stop = min(n - 1, i + (out.limit - count) - 2)
                 while i < stop {
+                    // Eight bytes at a time while they are plain text and single spaces.
+                    if i + 8 <= stop, let input = b.baseAddress {
+                        let word = UnsafeRawPointer(input + i).loadUnaligned(as: UInt64.self)
+                        let plain = plainPrefix(UInt64(littleEndian: word))
+                        if plain > 0 {
+                            // All 8 bytes are stored (the buffer has room: i + 8 <= stop), `plain` kept.
+                            UnsafeMutableRawPointer(base + count).storeBytes(of: word, as: UInt64.self)
+                            count += plain
+                            i += plain
+                            continue
+                        }
+                    }
                     let d = b[i]
                     if isPlain(d) {
                         base[count] = d
@@ -466,6 +478,25 @@ enum PlainText {
         c > 0x3C || (c > 0x20 && c != UInt8(ascii: "&") && c != UInt8(ascii: "<"))
     }
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { isAlpha(c) ? c | 0x20 : c }
+
+    /// How many of the 8 bytes of `word` (the first in its low byte) `html`'s run loop would
+    /// copy one by one: those before the first control, `&` or `<`, or space not followed by
+    /// a plain byte of the word (one that is last, or before another space or one of those).
+    @inline(__always) static func plainPrefix(_ word: UInt64) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        // 0x80 in exactly the bytes of `x` that are zero.
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { ~(((x & low7) &+ low7) | x | low7) }
+        let special = zeroBytes(word ^ (ones &* 0x26)) | zeroBytes(word ^ (ones &* 0x3C))
+        let spaces = zeroBytes(word ^ (ones &* 0x20))
+        // Bytes below 0x20: the lowest flag is exact (a borrow only flags bytes above it).
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let notPlain = special | control | spaces
+        let lastByte: UInt64 = 0x80 << 56
+        let stops = special | control | (spaces & ((notPlain >> 8) | lastByte))
+        return stops == 0 ? 8 : stops.trailingZeroBitCount >> 3
+    }
 
     static func equalsLower(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
         guard bytes.count == word.utf8CodeUnitCount else { return false }

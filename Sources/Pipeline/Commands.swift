@@ -171,12 +171,12 @@ public enum Commands {
 
 /// Collects output and writes it to stdout in large blocks.
 final class BufferedOutput {
-    private var buffer: [UInt8] = []
+    private var buffer = ByteBuffer(capacity: 1 << 17)
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    deinit { buffer.deallocate() }
 
     func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
+        buffer.append(contentsOf: text)
         if buffer.count >= 1 << 16 { flush() }
     }
 
@@ -186,12 +186,13 @@ final class BufferedOutput {
     }
 
     func flush() {
+        let bytes = buffer.bytes
         var offset = 0
-        while offset < buffer.count {
-            let written = buffer[offset...].withUnsafeBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        while offset < bytes.count {
+            let written = Foundation.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
             if written <= 0 { break }
             offset += written
         }
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll()
     }
 }

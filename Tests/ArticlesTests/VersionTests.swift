@@ -117,3 +117,64 @@ import Testing
         }
     }
 }
+
+/// The ASCII fast path of `VersionRange(parsing:)` against the general parser: the same
+/// text, form, versions and errors on every input.
+@Suite struct VersionRangeFastPathTests {
+    func expectSame(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let fast = Result { () throws(VersionRangeError) in try VersionRange(parsing: text) }
+        let general = Result { () throws(VersionRangeError) in try VersionRange(parsingGeneral: text) }
+        switch (fast, general) {
+        case (.success(let a), .success(let b)):
+            #expect(a == b, "\(text)", sourceLocation: sourceLocation)
+            #expect(a.text == b.text, "\(text)", sourceLocation: sourceLocation)
+            #expect(versions(a) == versions(b), "\(text)", sourceLocation: sourceLocation)
+        case (.failure(let a), .failure(let b)):
+            #expect(a.message == b.message, "\(text)", sourceLocation: sourceLocation)
+        default:
+            Issue.record("'\(text)': fast \(fast), general \(general)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Every version's text and suffix, which `==` on versions leaves out.
+    func versions(_ range: VersionRange) -> [String] {
+        let constraints: [VersionRange.Constraint]
+        switch range.form {
+        case .every: constraints = []
+        case .alternatives(let all): constraints = all.flatMap { $0 }
+        case .vers(let all): constraints = all
+        }
+        return constraints.map { "\($0.comparator.rawValue)\($0.version.text)|\($0.version.suffix ?? "-")" }
+    }
+
+    @Test func writtenRanges() {
+        for text in [
+            "", " ", "*", " * ", "=10.7", "10.7", ">=10.5, <10.7.2", ">=10.5 <10.7.2", ">= 10.5 , < 10.7.2",
+            "<10.7.2 || =10.10", "* || >=1", ">=1 || *", ">=1 ||", "|| 1", "a||b", "1|||2", "1||||2", "1|2",
+            ">=10.5, !=10.6", "==1.0", "=>1", "<<1", "!1", "!==1", ">=", ">= ,", "1.0<2", "10.7.2-rc1", "10.7.2rc1",
+            "10.7.2-", "10.7.2--", "10..2", ".5", "10.", "1234567890123456789", "123456789012345678", "10.0.0",
+            "0", "0.0", "vers:generic/>=10.5|<10.7.2", "VERS:generic/>=1|<2", "vers:", "vers:/1", "vers:generic/",
+            "vers:generic/*", "vers:generic/ * ", "vers:generic/>=1|", "vers:generic/>=1 <2", "vers:generic/<2|>=1|!=1.5",
+            "vers:generic/>=1||<2", "vers:generic", " \t>=1,\n<2\r\n", "\u{0B}1\u{0C}", ">=1,,,<2", ",>=1,",
+            "1.2.3_beta", "1~x", "1+", "1-a,b", "ÿ1", ">=1, <2\u{A0}", "\u{A0}1",
+        ] {
+            expectSame(text)
+        }
+    }
+
+    @Test func randomRanges() {
+        // A fixed linear congruential sequence: the same inputs on every run.
+        var state: UInt64 = 0x5EED
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let pieces = ["<", ">", "=", "!", "|", "||", ",", " ", "\t", ".", "*", "1", "0", "10", "7", "-rc", "a", "~",
+            "vers:", "generic/", "VeRs:", "/", "99999999999999999999"]
+        for _ in 0..<20_000 {
+            var text = ""
+            for _ in 0..<next(9) { text += pieces[next(pieces.count)] }
+            expectSame(text)
+        }
+    }
+}
