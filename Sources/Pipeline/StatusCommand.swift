@@ -29,12 +29,18 @@ extension Commands {
         return ExitStatus.success
     }
 
+    /// The server's ETag; a feed file's own validator (`file:…`) is not one.
+    static func httpETag(_ feed: FeedState) -> String? {
+        guard let etag = feed.etag, !etag.hasPrefix("file:") else { return nil }
+        return etag
+    }
+
     static func statusJSON(_ report: StatusReport, feeds: [FeedState]) -> String {
         let feedLines = feeds.map { feed in
             """
             {"name": \(JSONText.string(feed.name)), "url": \(JSONText.string(feed.url)), \
             "last_fetch": \(JSONText.date(feed.lastFetch)), "http_status": \(JSONText.int(feed.httpStatus)), \
-            "etag": \(JSONText.string(feed.etag)), "failures_in_a_row": \(feed.failuresInARow), \
+            "etag": \(JSONText.string(httpETag(feed))), "failures_in_a_row": \(feed.failuresInARow), \
             "last_error": \(JSONText.string(feed.lastError)), "articles": \(feed.articles)}
             """
         }
@@ -64,7 +70,7 @@ extension Commands {
             let fetched = feed.lastFetch.map { Timestamp.rfc3339($0) } ?? "never fetched"
             var line = "  \(feed.name): \(fetched)"
             if let status = feed.httpStatus { line += ", HTTP \(status)" }
-            if let etag = feed.etag { line += ", ETag \(etag)" }
+            if let etag = httpETag(feed) { line += ", ETag \(etag)" }
             line += feed.articles == 1 ? ", 1 article" : ", \(feed.articles) articles"
             if feed.failuresInARow > 0 {
                 let failures = feed.failuresInARow == 1 ? "1 failure" : "\(feed.failuresInARow) failures in a row"

@@ -13,6 +13,13 @@ import Testing
         let second = try scenario.run(["--summary"])
         #expect(second.status == 0)
         #expect(second.stdout.contains("feeds: 1 read (1 unchanged since the last fetch), 0 failed"))
+        // The file's own validator is not an HTTP ETag: status does not show it as one.
+        let status = try CLI.critfix(["status", "--config", scenario.config, "--format", "json"])
+        let feed = try #require(
+            (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["feeds"] as? [[String: Any]]
+        ).first
+        #expect(feed?["etag"] is NSNull)
+        #expect(feed?["http_status"] is NSNull)
 
         // Rewritten with the same bytes: read again (the file's times changed), nothing new.
         let path = scenario.directory + "/feeds/kb.xml"
