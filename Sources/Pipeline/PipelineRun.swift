@@ -113,23 +113,28 @@ public final class PipelineRun {
             }
         }
 
-        // Match and plan.
+        // Match and plan into the outbox: every article, notification and delivery in one
+        // transaction, committed before any send. A dry run plans into a scratch outbox.
         let matcher = Matcher(registrations: setup.registrations, catalog: configuration.catalog)
         let planner = Planner(matcher: matcher, store: store, messageDomain: messageDomain(configuration.email.from.address))
-        let plan = try planner.plan(loaded, caughtUp: options.catchUp)
-        for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
-        phases.end("match")
-
         if options.dryRun {
-            printDryRun(plan, store: store, now: started)
+            let scratch = try SQLiteStateStore.scratch()
+            let outbox = try scratch.beginOutbox(caughtUp: options.catchUp)
+            let plan = try planner.plan(loaded, caughtUp: options.catchUp, into: outbox)
+            try outbox.commit()
+            for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
+            phases.end("plan")
+            try printDryRun(planned: scratch, store: store, now: started)
             if options.summary {
                 console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started, phases: phases))
             }
             return failedFeeds.isEmpty ? ExitStatus.success : ExitStatus.failures
         }
-
-        // The outbox: every article, notification and delivery in one transaction, before any send.
-        try store.record(plan.batch)
+        let outbox = try store.beginOutbox(caughtUp: options.catchUp)
+        let plan = try planner.plan(loaded, caughtUp: options.catchUp, into: outbox)
+        for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
+        phases.end("plan")
+        try outbox.commit()
         try store.recordFetches(loaded.filter { $0.failure == nil }.map {
             ($0.feed.name, FetchRecord(url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified))
         })
@@ -241,15 +246,17 @@ public final class PipelineRun {
         return domain.isEmpty ? "critfix.invalid" : String(domain)
     }
 
-    private func printDryRun(_ plan: RunPlan, store: any StateStore, now: Date) {
+    /// Lists what the dry run planned, in dispatch order, then the retries already due.
+    private func printDryRun(planned scratch: SQLiteStateStore, store: any StateStore, now: Date) throws(StateStoreError) {
         var text = ""
-        for delivery in plan.batch.deliveries {
-            let items = delivery.notifications.map { index -> String in
-                let article = plan.batch.notifications[index].article
-                return "\(article.key)#\(article.revision) severity \(article.severity)"
-            }
+        try scratch.forEachPlannedDelivery { delivery in
             let kind = delivery.isDigest ? "digest " : ""
-            text += "would send \(kind)\(delivery.channel.rawValue) to \(delivery.address) for \(delivery.customer): \(items.joined(separator: ", "))\n"
+            text += "would send \(kind)\(delivery.channel.rawValue) to \(delivery.address) for \(delivery.customer): "
+            text += delivery.items.joined(separator: ", ") + "\n"
+            if text.utf8.count >= 1 << 16 {
+                console.out(text)
+                text = ""
+            }
         }
         if let due = try? store.dueDeliveries(channel: .email, now: now, limit: 1000) {
             for delivery in due {
@@ -273,11 +280,11 @@ public final class PipelineRun {
         lines.append("feeds: \(loaded.count - failedFeeds.count) read\(unchangedText), \(failedFeeds.count) failed")
         lines.append("articles: \(plan.newArticles) new, \(plan.revisedArticles) revised, \(plan.unmatchedArticles) unmatched")
         let recorded = options.catchUp ? "recorded as already notified" : options.dryRun ? "would be recorded" : "recorded"
-        lines.append("notifications: \(plan.batch.notifications.count) \(recorded)")
+        lines.append("notifications: \(plan.notifications) \(recorded)")
         if let dispatch {
             lines.append("email: \(dispatch.delivered) delivered, \(dispatch.retrying) to retry, \(dispatch.dead) dead")
         } else if options.dryRun {
-            lines.append("deliveries: \(plan.batch.deliveries.count) would be made")
+            lines.append("deliveries: \(plan.deliveries) would be made")
         }
         if let webhooks {
             lines.append("webhooks: \(webhooks.delivered) delivered, \(webhooks.retrying) to retry, \(webhooks.dead) dead")

@@ -4,12 +4,14 @@ import Foundation
 public import Matching
 public import StateStore
 
-/// What a run found in its feeds and decided to notify, before anything is recorded.
+/// What a run found in its feeds and planned: counts for the summary (the plan itself
+/// went into the outbox as it was made).
 public struct RunPlan: Sendable {
-    public var batch = OutboxBatch()
     public var newArticles = 0
     public var revisedArticles = 0
     public var unmatchedArticles = 0
+    public var notifications = 0
+    public var deliveries = 0
     /// Warnings about the articles this run records (each is printed once, when the article is new or revised).
     public var warnings: [String] = []
     /// Seconds spent in the matcher itself (rules 1–4), for the summary and benchmarks.
@@ -19,7 +21,9 @@ public struct RunPlan: Sendable {
 }
 
 /// Decides, for the articles of the feeds read, which notifications and deliveries to
-/// record: rules 1–4 through the matcher, rule 5 through the state store.
+/// record — rules 1–4 through the matcher, rule 5 through the state store — and writes
+/// them to the outbox as it goes: memory holds one article's matches, not the run's.
+/// The outbox orders deliveries for dispatch (SPEC 5) when they are read back.
 public struct Planner {
     public let matcher: Matcher
     public let store: any StateStore
@@ -32,9 +36,23 @@ public struct Planner {
         self.messageDomain = messageDomain
     }
 
-    public func plan(_ feeds: [LoadedFeed], caughtUp: Bool) throws(StateStoreError) -> RunPlan {
+    /// A notification of a digest customer, kept until the run's digests are planned.
+    private struct DigestItem {
+        var notification: Int64
+        var severity: Int
+        var published: Double?
+        var key: String
+    }
+
+    /// Plans `feeds` into `outbox` (which may belong to another store than the one read,
+    /// as in a dry run). `caughtUp`: notifications recorded as already sent, no deliveries.
+    public func plan(_ feeds: [LoadedFeed], caughtUp: Bool, into outbox: any OutboxWriter) throws(StateStoreError)
+        -> RunPlan
+    {
         var plan = RunPlan()
-        plan.batch.caughtUp = caughtUp
+        var matches = Matches()
+        var digests: [Int: [DigestItem]] = [:]
+        var digestOrder: [Int] = []
         for loaded in feeds where loaded.failure == nil {
             let seen = try store.seenArticles(loaded.articles.map(\.key))
             var linesOfRecorded = Set<Int>()
@@ -43,93 +61,92 @@ public struct Planner {
                 if let previous, article.revision <= previous.revision { continue }
                 if previous == nil { plan.newArticles += 1 } else { plan.revisedArticles += 1 }
                 if article.isUnmatched { plan.unmatchedArticles += 1 }
-                plan.batch.articles.append(article)
+                try outbox.add(article)
                 linesOfRecorded.insert(article.line)
                 let clock = ContinuousClock.now
-                let matches = matcher.matches(article)
+                matcher.matches(article, into: &matches)
                 plan.matcherSeconds += (ContinuousClock.now - clock).seconds
                 plan.matchedPairs += matches.count
                 guard !matches.isEmpty else { continue }
                 let before = previous == nil ? [:] : try store.notifiedBefore(articleKey: article.key)
-                for match in matches {
-                    let customer = matcher.customers[match.customer]
+                for match in matches.indices {
+                    let position = matches.customer(match)
+                    let customer = matcher.customers[position]
                     let verdict = RevisionPolicy.verdict(
                         customer: customer, revision: article.revision, severity: article.severity,
                         before: before[customer.id], previousProducts: previous?.article.products)
                     guard verdict == .notify else { continue }
-                    plan.batch.notifications.append(
-                        PlannedNotification(customer: customer.id, plan: customer.plan, article: article, matched: match.matched))
+                    let id = try outbox.add(
+                        PlannedNotification(
+                            customer: customer.id, plan: customer.plan, article: article, matched: matches.matched(match)))
+                    plan.notifications += 1
+                    if caughtUp { continue }
+                    if customer.digest {
+                        if digests[position] == nil { digestOrder.append(position) }
+                        digests[position, default: []].append(
+                            DigestItem(
+                                notification: id, severity: article.severity,
+                                published: article.published?.timeIntervalSince1970, key: article.key))
+                    }
+                    plan.deliveries += try planDeliveries(of: id, article, to: customer, into: outbox)
                 }
             }
             for warning in loaded.warnings where warning.line.map(linesOfRecorded.contains) ?? !linesOfRecorded.isEmpty {
                 plan.warnings.append("\(loaded.feed.name): \(warning)")
             }
         }
-        if !caughtUp { planDeliveries(&plan.batch) }
+        for position in digestOrder {
+            guard let items = digests[position] else { continue }
+            plan.deliveries += try planDigests(items, to: matcher.customers[position], into: outbox)
+        }
         return plan
     }
 
-    /// One email per notification and contact (or one digest per contact), one POST per webhook.
-    func planDeliveries(_ batch: inout OutboxBatch) {
-        let customers = Dictionary(matcher.customers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        // Sort keys extracted once: sorting indices into the notifications themselves
-        // would copy a large struct per comparison.
-        struct SortKey {
-            var severity: Int
-            var plan: Plan
-            var published: Double?
-            var customer: String
-            var key: String
+    /// One email per contact (unless the customer takes digests) and one POST per webhook.
+    private func planDeliveries(of notification: Int64, _ article: Article, to customer: Customer, into outbox: any OutboxWriter)
+        throws(StateStoreError) -> Int
+    {
+        var count = 0
+        let published = article.published?.timeIntervalSince1970
+        func delivery(_ channel: Channel, _ address: String) -> OutboxDelivery {
+            let id = Planner.deliveryID(customer.id, article.key, article.revision, channel, address)
+            return OutboxDelivery(
+                id: id, channel: channel, address: address, customer: customer.id, isDigest: false,
+                messageID: channel == .email ? messageID(id) : nil, notifications: [notification],
+                severity: article.severity, plan: customer.plan, published: published, articleKey: article.key)
         }
-        let keys = batch.notifications.map {
-            SortKey(
-                severity: $0.article.severity, plan: $0.plan, published: $0.article.published?.timeIntervalSince1970,
-                customer: $0.customer, key: $0.article.key)
-        }
-        let order = keys.indices.sorted { lhs, rhs in
-            let a = keys[lhs]
-            let b = keys[rhs]
-            return DispatchOrder.precedes(
-                severity: a.severity, plan: a.plan, published: a.published, customer: a.customer, key: a.key,
-                b.severity, b.plan, b.published, b.customer, b.key)
-        }
-        var digests: [String: [Int]] = [:]
-        var digestOrder: [String] = []
-        for index in order {
-            let notification = batch.notifications[index]
-            guard let customer = customers[notification.customer] else { continue }
-            if customer.digest {
-                if digests[customer.id] == nil { digestOrder.append(customer.id) }
-                digests[customer.id, default: []].append(index)
-            } else {
-                for contact in customer.contacts {
-                    let id = Planner.deliveryID(
-                        customer.id, notification.article.key, notification.article.revision, .email, contact.email)
-                    batch.deliveries.append(
-                        PlannedDelivery(
-                            id: id, channel: .email, address: contact.email, customer: customer.id,
-                            notifications: [index], isDigest: false, messageID: messageID(id)))
-                }
-            }
-            for webhook in customer.webhooks {
-                let id = Planner.deliveryID(
-                    customer.id, notification.article.key, notification.article.revision, .webhook, webhook.url)
-                batch.deliveries.append(
-                    PlannedDelivery(
-                        id: id, channel: .webhook, address: webhook.url, customer: customer.id, notifications: [index],
-                        isDigest: false, messageID: nil))
-            }
-        }
-        for customerID in digestOrder {
-            guard let customer = customers[customerID], let indices = digests[customerID] else { continue }
+        if !customer.digest {
             for contact in customer.contacts {
-                let id = "dg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-                batch.deliveries.append(
-                    PlannedDelivery(
-                        id: id, channel: .email, address: contact.email, customer: customer.id, notifications: indices,
-                        isDigest: true, messageID: messageID(id)))
+                try outbox.add(delivery(.email, contact.email))
+                count += 1
             }
         }
+        for webhook in customer.webhooks {
+            try outbox.add(delivery(.webhook, webhook.url))
+            count += 1
+        }
+        return count
+    }
+
+    /// One digest per contact listing the customer's notifications of the run in dispatch order.
+    private func planDigests(_ items: [DigestItem], to customer: Customer, into outbox: any OutboxWriter)
+        throws(StateStoreError) -> Int
+    {
+        let sorted = items.sorted { a, b in
+            DispatchOrder.precedes(
+                severity: a.severity, plan: customer.plan, published: a.published, customer: customer.id, key: a.key,
+                b.severity, customer.plan, b.published, customer.id, b.key)
+        }
+        for contact in customer.contacts {
+            let id = "dg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            try outbox.add(
+                OutboxDelivery(
+                    id: id, channel: .email, address: contact.email, customer: customer.id, isDigest: true,
+                    messageID: messageID(id), notifications: sorted.map(\.notification),
+                    severity: sorted[0].severity, plan: customer.plan,
+                    published: sorted.compactMap(\.published).min(), articleKey: sorted[0].key))
+        }
+        return customer.contacts.count
     }
 
     /// A delivery's stable id: the same (customer, article, revision, channel, address)

@@ -8,6 +8,8 @@ public final class SQLiteStateStore: StateStore {
     public let path: String
     let db: SQLiteConnection
     private var lockDescriptor: Int32 = -1
+    /// A scratch outbox's file is removed with the store.
+    private var isScratch = false
 
     /// Opens (creating the file and its directory when missing) and migrates.
     public init(path: String) throws(StateStoreError) {
@@ -33,6 +35,9 @@ public final class SQLiteStateStore: StateStore {
 
     deinit {
         if lockDescriptor >= 0 { close(lockDescriptor) }
+        if isScratch {
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        }
     }
 
     // MARK: Lock
@@ -161,63 +166,58 @@ public final class SQLiteStateStore: StateStore {
         return try statement.step() ? statement.text(0) : nil
     }
 
-    public func record(_ batch: OutboxBatch) throws(StateStoreError) {
-        let now = Date().timeIntervalSince1970
-        try db.transaction { () throws(StateStoreError) in
-            let insertArticle = try db.statement(
-                "INSERT OR IGNORE INTO articles(key, revision, feed, data, first_seen) VALUES (?, ?, ?, ?, ?)")
-            for article in batch.articles {
-                let data = RecordJSON.encode(ArticleRecord(article))
-                try insertArticle.bind(
-                    .text(article.key), .int(Int64(article.revision)), .text(article.feed), .text(data), .double(now)
-                ).run()
-                insertArticle.reset()
-            }
-            let insertNotification = try db.statement(
+    public func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter {
+        try SQLiteOutboxWriter(db: db, caughtUp: caughtUp)
+    }
+
+    // MARK: Scratch outbox (dry run)
+
+    /// An outbox of its own in a temporary file, removed when the store goes: a dry run
+    /// plans into it, so that its memory is bounded like a real run's and its listing
+    /// comes out in dispatch order, while the state itself is not touched.
+    public static func scratch() throws(StateStoreError) -> SQLiteStateStore {
+        let path = NSTemporaryDirectory() + "critfix-dry-run-\(getpid())-\(UUID().uuidString).sqlite"
+        let store = try SQLiteStateStore(path: path)
+        store.isScratch = true
+        try store.db.execute("PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF")
+        return store
+    }
+
+    /// A delivery planned into a scratch outbox, as a dry run lists it.
+    public struct PlannedLine {
+        public var channel: Channel
+        public var address: String
+        public var customer: String
+        public var isDigest: Bool
+        /// `KEY#REVISION severity N` per notification, in the delivery's order.
+        public var items: [String]
+    }
+
+    /// Every pending delivery, email then webhooks, each in dispatch order.
+    public func forEachPlannedDelivery(_ body: (PlannedLine) -> Void) throws(StateStoreError) {
+        let items = try db.statement(
+            """
+            SELECT n.article_key, n.revision, n.severity FROM delivery_items i
+            JOIN notifications n ON n.id = i.notification_id WHERE i.delivery_id = ? ORDER BY i.position
+            """)
+        for channel in [Channel.email, .webhook] {
+            let deliveries = try db.statement(
                 """
-                INSERT INTO notifications(customer, article_key, revision, severity, kind, plan, published, matched, created, caught_up)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                SELECT id, address, customer, is_digest FROM deliveries
+                WHERE channel = ? AND status IN ('pending', 'retrying')
+                ORDER BY severity, plan_rank, sort_published, customer_sort, rowid
                 """)
-            var ids: [Int64] = []
-            ids.reserveCapacity(batch.notifications.count)
-            for notification in batch.notifications {
-                let article = notification.article
-                try insertNotification.bind(
-                    .text(notification.customer), .text(article.key), .int(Int64(article.revision)),
-                    .int(Int64(article.severity)), .text(article.kind.rawValue), .text(notification.plan.rawValue),
-                    .optional(article.published?.timeIntervalSince1970), .text(RecordJSON.encode(notification.matched)),
-                    .double(now), .int(batch.caughtUp ? 1 : 0)
-                ).run()
-                ids.append(db.lastInsertRowID)
-                insertNotification.reset()
-            }
-            let insertDelivery = try db.statement(
-                """
-                INSERT OR IGNORE INTO deliveries(id, channel, address, customer, is_digest, message_id, status, attempts,
-                    next_attempt, created, updated, severity, plan_rank, sort_published, customer_sort)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let insertItem = try db.statement(
-                "INSERT INTO delivery_items(delivery_id, position, notification_id) VALUES (?, ?, ?)")
-            for delivery in batch.deliveries {
-                let first = batch.notifications[delivery.notifications[0]]
-                let severity = delivery.notifications.map { batch.notifications[$0].article.severity }.min() ?? 4
-                let published = delivery.notifications.compactMap {
-                    batch.notifications[$0].article.published?.timeIntervalSince1970
-                }.min()
-                try insertDelivery.bind(
-                    .text(delivery.id), .text(delivery.channel.rawValue), .text(delivery.address), .text(delivery.customer),
-                    .int(delivery.isDigest ? 1 : 0), .optional(delivery.messageID), .double(now), .double(now),
-                    .double(now), .int(Int64(severity)), .int(Int64(Self.planRank(first.plan))),
-                    .double(published ?? Self.undated), .text(delivery.customer)
-                ).run()
-                let inserted = db.changes > 0
-                insertDelivery.reset()
-                guard inserted else { continue }
-                for (position, index) in delivery.notifications.enumerated() {
-                    try insertItem.bind(.text(delivery.id), .int(Int64(position)), .int(ids[index])).run()
-                    insertItem.reset()
+            deliveries.bind(.text(channel.rawValue))
+            while try deliveries.step() {
+                var line = PlannedLine(
+                    channel: channel, address: deliveries.text(1) ?? "", customer: deliveries.text(2) ?? "",
+                    isDigest: deliveries.int(3) != 0, items: [])
+                items.bind(.text(deliveries.text(0) ?? ""))
+                while try items.step() {
+                    line.items.append("\(items.text(0) ?? "")#\(items.int(1)) severity \(items.int(2))")
                 }
+                items.reset()
+                body(line)
             }
         }
     }

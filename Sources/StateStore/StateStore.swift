@@ -23,8 +23,11 @@ public protocol StateStore: AnyObject {
     /// Message-ID of the first email of `articleKey` to `address` for `customer`, for threading.
     func firstMessageID(customer: String, articleKey: String, address: String) throws(StateStoreError) -> String?
 
-    /// Records articles as seen, notifications and their deliveries in one transaction (the outbox).
-    func record(_ batch: OutboxBatch) throws(StateStoreError)
+    /// Opens the outbox transaction of a run: articles seen, notifications and their
+    /// deliveries are written through the writer as they are planned, so memory holds a
+    /// batch rather than the run, and become visible together at `commit()` — or, when the
+    /// writer is dropped uncommitted, not at all.
+    func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter
     /// Up to `limit` deliveries of `channel` due at `now`, in SPEC 5's dispatch order.
     func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery]
     /// Records attempts' outcomes in one transaction.
@@ -55,7 +58,75 @@ public enum Channel: String, Sendable, Hashable, Codable {
     case email, webhook
 }
 
+/// One run's outbox transaction (see `StateStore.beginOutbox`).
+public protocol OutboxWriter: AnyObject {
+    /// Records a new article or a new revision as seen.
+    func add(_ article: Article) throws(StateStoreError)
+    /// Records a notification; returns the id its deliveries refer to.
+    func add(_ notification: PlannedNotification) throws(StateStoreError) -> Int64
+    /// Records a pending delivery; one whose id is already recorded is left as it is.
+    func add(_ delivery: OutboxDelivery) throws(StateStoreError)
+    func commit() throws(StateStoreError)
+}
+
+/// A delivery as the outbox records it: its notifications by id, in dispatch order, and
+/// the keys that place it in SPEC 5's dispatch order among the others.
+public struct OutboxDelivery: Sendable {
+    public var id: String
+    public var channel: Channel
+    public var address: String
+    public var customer: String
+    public var isDigest: Bool
+    public var messageID: String?
+    public var notifications: [Int64]
+    /// The most severe of its notifications.
+    public var severity: Int
+    public var plan: Plan
+    /// The earliest published time of its notifications (nil: all undated).
+    public var published: Double?
+    /// The key of its first notification's article: the last tie-break of the order.
+    public var articleKey: String
+
+    public init(
+        id: String, channel: Channel, address: String, customer: String, isDigest: Bool, messageID: String?,
+        notifications: [Int64], severity: Int, plan: Plan, published: Double?, articleKey: String
+    ) {
+        self.id = id
+        self.channel = channel
+        self.address = address
+        self.customer = customer
+        self.isDigest = isDigest
+        self.messageID = messageID
+        self.notifications = notifications
+        self.severity = severity
+        self.plan = plan
+        self.published = published
+        self.articleKey = articleKey
+    }
+}
+
 extension StateStore {
+    /// Records a whole batch in one outbox transaction.
+    public func record(_ batch: OutboxBatch) throws(StateStoreError) {
+        let writer = try beginOutbox(caughtUp: batch.caughtUp)
+        for article in batch.articles { try writer.add(article) }
+        var ids: [Int64] = []
+        ids.reserveCapacity(batch.notifications.count)
+        for notification in batch.notifications { ids.append(try writer.add(notification)) }
+        for delivery in batch.deliveries {
+            let notifications = delivery.notifications.map { batch.notifications[$0] }
+            try writer.add(
+                OutboxDelivery(
+                    id: delivery.id, channel: delivery.channel, address: delivery.address, customer: delivery.customer,
+                    isDigest: delivery.isDigest, messageID: delivery.messageID,
+                    notifications: delivery.notifications.map { ids[$0] },
+                    severity: notifications.map(\.article.severity).min() ?? 4, plan: notifications[0].plan,
+                    published: notifications.compactMap { $0.article.published?.timeIntervalSince1970 }.min(),
+                    articleKey: notifications[0].article.key))
+        }
+        try writer.commit()
+    }
+
     public func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError) {
         try recordFetches([(name, fetch)])
     }
