@@ -114,17 +114,16 @@ public final class PipelineRun {
         }
 
         // Match and plan into the outbox: every article, notification and delivery in one
-        // transaction, committed before any send. A dry run plans into a scratch outbox.
+        // transaction, committed before any send. A dry run prints them instead.
         let matcher = Matcher(registrations: setup.registrations, catalog: configuration.catalog)
         let planner = Planner(matcher: matcher, store: store, messageDomain: messageDomain(configuration.email.from.address))
         if options.dryRun {
-            let scratch = try SQLiteStateStore.scratch()
-            let outbox = try scratch.beginOutbox(caughtUp: options.catchUp)
+            let outbox = DryRunOutbox(console: console)
             let plan = try planner.plan(loaded, caughtUp: options.catchUp, into: outbox)
-            try outbox.commit()
+            outbox.commit()
             for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
             phases.end("plan")
-            try printDryRun(planned: scratch, store: store, now: started)
+            printDueRetries(store: store, now: started)
             if options.summary {
                 console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started, phases: phases))
             }
@@ -246,22 +245,14 @@ public final class PipelineRun {
         return domain.isEmpty ? "critfix.invalid" : String(domain)
     }
 
-    /// Lists what the dry run planned, in dispatch order, then the retries already due.
-    private func printDryRun(planned scratch: SQLiteStateStore, store: any StateStore, now: Date) throws(StateStoreError) {
+    /// A dry run's last lines: deliveries of earlier runs that are due again.
+    private func printDueRetries(store: any StateStore, now: Date) {
         var text = ""
-        try scratch.forEachPlannedDelivery { delivery in
-            let kind = delivery.isDigest ? "digest " : ""
-            text += "would send \(kind)\(delivery.channel.rawValue) to \(delivery.address) for \(delivery.customer): "
-            text += delivery.items.joined(separator: ", ") + "\n"
-            if text.utf8.count >= 1 << 16 {
-                console.out(text)
-                text = ""
-            }
-        }
-        if let due = try? store.dueDeliveries(channel: .email, now: now, limit: 1000) {
-            for delivery in due {
+        for channel in [Channel.email, .webhook] {
+            for delivery in (try? store.dueDeliveries(channel: channel, now: now, limit: 1000)) ?? [] {
                 let keys = delivery.notifications.map { "\($0.article.key)#\($0.article.revision)" }
-                text += "would retry email to \(delivery.address) for \(delivery.customer): \(keys.joined(separator: ", "))\n"
+                text += "would retry \(channel.rawValue) to \(delivery.address) for \(delivery.customer): "
+                text += keys.joined(separator: ", ") + "\n"
             }
         }
         console.out(text)

@@ -8,8 +8,6 @@ public final class SQLiteStateStore: StateStore {
     public let path: String
     let db: SQLiteConnection
     private var lockDescriptor: Int32 = -1
-    /// A scratch outbox's file is removed with the store.
-    private var isScratch = false
 
     /// Opens (creating the file and its directory when missing) and migrates.
     public init(path: String) throws(StateStoreError) {
@@ -35,9 +33,6 @@ public final class SQLiteStateStore: StateStore {
 
     deinit {
         if lockDescriptor >= 0 { close(lockDescriptor) }
-        if isScratch {
-            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
-        }
     }
 
     // MARK: Lock
@@ -168,58 +163,6 @@ public final class SQLiteStateStore: StateStore {
 
     public func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter {
         try SQLiteOutboxWriter(db: db, caughtUp: caughtUp)
-    }
-
-    // MARK: Scratch outbox (dry run)
-
-    /// An outbox of its own in a temporary file, removed when the store goes: a dry run
-    /// plans into it, so that its memory is bounded like a real run's and its listing
-    /// comes out in dispatch order, while the state itself is not touched.
-    public static func scratch() throws(StateStoreError) -> SQLiteStateStore {
-        let path = NSTemporaryDirectory() + "critfix-dry-run-\(getpid())-\(UUID().uuidString).sqlite"
-        let store = try SQLiteStateStore(path: path)
-        store.isScratch = true
-        try store.db.execute("PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF")
-        return store
-    }
-
-    /// A delivery planned into a scratch outbox, as a dry run lists it.
-    public struct PlannedLine {
-        public var channel: Channel
-        public var address: String
-        public var customer: String
-        public var isDigest: Bool
-        /// `KEY#REVISION severity N` per notification, in the delivery's order.
-        public var items: [String]
-    }
-
-    /// Every pending delivery, email then webhooks, each in dispatch order.
-    public func forEachPlannedDelivery(_ body: (PlannedLine) -> Void) throws(StateStoreError) {
-        let items = try db.statement(
-            """
-            SELECT n.article_key, n.revision, n.severity FROM delivery_items i
-            JOIN notifications n ON n.id = i.notification_id WHERE i.delivery_id = ? ORDER BY i.position
-            """)
-        for channel in [Channel.email, .webhook] {
-            let deliveries = try db.statement(
-                """
-                SELECT id, address, customer, is_digest FROM deliveries
-                WHERE channel = ? AND status IN ('pending', 'retrying')
-                ORDER BY severity, plan_rank, sort_published, customer_sort, rowid
-                """)
-            deliveries.bind(.text(channel.rawValue))
-            while try deliveries.step() {
-                var line = PlannedLine(
-                    channel: channel, address: deliveries.text(1) ?? "", customer: deliveries.text(2) ?? "",
-                    isDigest: deliveries.int(3) != 0, items: [])
-                items.bind(.text(deliveries.text(0) ?? ""))
-                while try items.step() {
-                    line.items.append("\(items.text(0) ?? "")#\(items.int(1)) severity \(items.int(2))")
-                }
-                items.reset()
-                body(line)
-            }
-        }
     }
 
     /// Sorts undated articles after every dated one.

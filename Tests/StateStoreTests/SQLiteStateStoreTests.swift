@@ -64,6 +64,39 @@ import Testing
         #expect(try store.dueDeliveries(channel: .webhook, now: Date().addingTimeInterval(1), limit: 10).isEmpty)
     }
 
+    @Test func equalTimesAreOrderedByArticleKeyNotByInsertion() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        var batch = OutboxBatch()
+        // Same severity, plan, published time and customer: the key decides, whatever the feed order.
+        batch.articles = [article("B"), article("A"), article("C")]
+        batch.notifications = batch.articles.map { PlannedNotification(customer: "E", plan: .elite, article: $0, matched: []) }
+        batch.deliveries = (0..<3).map { delivery(batch, $0, address: "e@e.example") }
+        try store.record(batch)
+        let due = try store.dueDeliveries(channel: .email, now: Date().addingTimeInterval(1), limit: 10)
+        #expect(due.map { $0.notifications[0].article.id } == ["A", "B", "C"])
+    }
+
+    @Test func anOutboxNotCommittedLeavesNoTrace() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        do {
+            let outbox = try store.beginOutbox(caughtUp: false)
+            try outbox.add(article("A1"))
+            let id = try outbox.add(PlannedNotification(customer: "E", plan: .elite, article: article("A1"), matched: []))
+            try outbox.add(
+                OutboxDelivery(
+                    id: "d1", channel: .email, address: "e@e.example", customer: "E", isDigest: false, messageID: "<d1@x>",
+                    notifications: [id], severity: 1, plan: .elite, published: 1000, articleKey: "kb/A1"))
+            // Dropped here, as when planning fails half-way.
+        }
+        #expect(try store.seenArticles(["kb/A1"]).isEmpty)
+        #expect(try store.dueDeliveries(channel: .email, now: Date().addingTimeInterval(1), limit: 10).isEmpty)
+        // The store is usable afterwards: the transaction was rolled back, not left open.
+        var batch = OutboxBatch()
+        batch.articles = [article("A2")]
+        try store.record(batch)
+        #expect(try store.seenArticles(["kb/A2"]).count == 1)
+    }
+
     @Test func outcomesMoveDeliveriesOutOfTheQueue() throws {
         let store = try SQLiteStateStore(path: directory + "/state.sqlite")
         var batch = OutboxBatch()

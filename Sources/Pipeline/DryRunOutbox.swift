@@ -1,0 +1,47 @@
+import Articles
+import StateStore
+
+/// The outbox of `run --dry-run`: instead of recording, it prints each delivery as the
+/// planner makes it — article by article, not in dispatch order, so that a dry run of a
+/// burst for a hundred thousand customers streams rather than holds the run. It keeps
+/// one label per article and four bytes per notification (for digests, listed last).
+final class DryRunOutbox: OutboxWriter {
+    private let console: Console
+    private var labels: [String] = []
+    private var articleOfNotification: [Int32] = []
+    private var text = ""
+    private(set) var deliveries = 0
+
+    init(console: Console) {
+        self.console = console
+    }
+
+    func add(_ article: Article) {
+        labels.append("\(article.key)#\(article.revision) severity \(article.severity)")
+    }
+
+    func add(_ notification: PlannedNotification) -> Int64 {
+        articleOfNotification.append(Int32(labels.count - 1))
+        return Int64(articleOfNotification.count - 1)
+    }
+
+    func add(_ delivery: OutboxDelivery) {
+        deliveries += 1
+        text += "would send \(delivery.isDigest ? "digest " : "")\(delivery.channel.rawValue) to \(delivery.address) for "
+        text += delivery.customer + ": "
+        for (position, notification) in delivery.notifications.enumerated() {
+            if position > 0 { text += ", " }
+            text += labels[Int(articleOfNotification[Int(notification)])]
+        }
+        text += "\n"
+        if text.utf8.count >= 1 << 16 { flush() }
+    }
+
+    func commit() { flush() }
+
+    func flush() {
+        guard !text.isEmpty else { return }
+        console.out(text)
+        text = ""
+    }
+}
