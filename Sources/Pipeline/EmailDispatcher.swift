@@ -66,10 +66,17 @@ public final class EmailDispatcher {
             outcomes.reserveCapacity(due.count)
             var sent: [String] = []
             var stopped = false
+            var requests: [EmailRequest?] = []
+            requests.reserveCapacity(due.count)
+            for delivery in due {
+                requests.append(try customers[delivery.customer].map { customer throws(StateStoreError) in
+                    try makeRequest(delivery, customer: customer)
+                })
+            }
+            let emails = render(requests)
             for (position, delivery) in due.enumerated() {
                 let outcome: DeliveryOutcome
-                if let customer = customers[delivery.customer] {
-                    let email = renderer.render(try makeRequest(delivery, customer: customer))
+                if let email = emails[position] {
                     do {
                         try transport.send(email, envelopeFrom: envelopeFrom)
                         guard recordEach else {
@@ -107,6 +114,28 @@ public final class EmailDispatcher {
             if stopped { break batches }
         }
         return report
+    }
+
+    /// Renders a batch on every core: rendering is most of a delivery's CPU, and the
+    /// messages are still handed to the transport one by one, in dispatch order.
+    func render(_ requests: [EmailRequest?]) -> [RenderedEmail?] {
+        let renderer = self.renderer
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8, requests.count / 8)
+        guard workers > 1 else { return requests.map { $0.map(renderer.render) } }
+        let results = UnsafeMutableBufferPointer<RenderedEmail?>.allocate(capacity: requests.count)
+        results.initialize(repeating: nil)
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
+        // Each worker writes only its own slots (every workers-th one).
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: requests.count, by: workers) {
+                if let request = requests[index] { slots[index] = renderer.render(request) }
+            }
+        }
+        return Array(results)
     }
 
     func makeRequest(_ delivery: DueDelivery, customer: Customer) throws(StateStoreError) -> EmailRequest {

@@ -133,10 +133,12 @@ public final class PipelineRun {
         let plan = try planner.plan(loaded, caughtUp: options.catchUp, into: outbox)
         for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
         phases.end("plan")
-        try outbox.commit()
+        // The feeds' new validators go in the same transaction: a crash before the commit
+        // leaves both the articles unseen and the feeds to be fetched again in full.
         try store.recordFetches(loaded.filter { $0.failure == nil }.map {
             ($0.feed.name, FetchRecord(url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified))
         })
+        try outbox.commit()
         phases.end("record")
 
         var dispatch: DispatchReport?

@@ -55,7 +55,10 @@ final class SQLiteConnection {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// Inside a transaction already open (a run's outbox) it joins that one, so that what
+    /// it writes is committed, or rolled back, with the rest.
     func transaction<T>(_ body: () throws(StateStoreError) -> T) throws(StateStoreError) -> T {
+        if sqlite3_get_autocommit(handle) == 0 { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

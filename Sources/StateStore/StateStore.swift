@@ -13,7 +13,7 @@ public protocol StateStore: AnyObject {
     /// Records the fetches of a run, in one transaction. A success replaces the feed's
     /// validators (ETag, Last-Modified) — a 304 keeps those it does not send again — and
     /// resets its failure count; a failure counts one more in a row and keeps the
-    /// validators unless the URL changed.
+    /// validators unless the URL changed. While an outbox is open it is part of its transaction.
     func recordFetches(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError)
 
     /// The latest recorded revision of each of these article keys that was seen.
