@@ -7,7 +7,7 @@ Usage: smtp_sink.py [--lifetime SECONDS]
 Prints its port as the first line of stdout. When stdin closes (or after --lifetime,
 default 1800 s) it prints {"connections": N, "messages": M} and exits. Plain asyncio
 (no aiosmtpd): one coroutine per connection reading lines, answering each command
-at once; the data is scanned for the terminating "." line and dropped.
+at once; the data is read up to its terminating "." line in one call and dropped.
 """
 
 import asyncio
@@ -36,10 +36,12 @@ async def session(reader, writer):
             elif verb == b"DATA":
                 writer.write(b"354 go ahead\r\n")
                 await writer.drain()
-                while True:
-                    data = await reader.readline()
-                    if not data or data == b".\r\n" or data == b".\n":
-                        break
+                # The message up to its terminating line in one call (a C-speed search),
+                # so the sink spends little per message and the figure stays critfix's.
+                try:
+                    await reader.readuntil(b"\r\n.\r\n")
+                except asyncio.IncompleteReadError:
+                    break
                 counts["messages"] += 1
                 writer.write(b"250 2.0.0 queued\r\n")
             elif verb == b"QUIT":
