@@ -22,10 +22,12 @@ public final class SQLiteStateStore: StateStore {
         }
         db = try SQLiteConnection(path: path)
         // A large page cache and memory-mapped reads: a first run of a big installation
-        // touches hundreds of MB of outbox, and pread per page dominated it.
+        // touches hundreds of MB of outbox, and pread per page dominated it. 16 KiB pages
+        // (for a new file; an existing one keeps its own) write an outbox with a quarter of
+        // the system calls of SQLite's default 4 KiB.
         try db.execute(
             """
-            PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
+            PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
             PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;
             """)
         try Migrations.apply(to: db)
