@@ -118,13 +118,22 @@ import Testing
         let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
         let result = try scenario.run(["--dry-run"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(result.stdout.contains("ops@e1.example"))
-        #expect(result.stdout.contains("kb/A1"))
         #expect(!FileManager.default.fileExists(atPath: scenario.state))
         #expect(!FileManager.default.fileExists(atPath: scenario.mbox))
-        // The real run afterwards still sends everything.
+        // One line per delivery — "would send [digest ]email to ADDRESS for CUSTOMER: KEY#REV severity N, …" —
+        // listing exactly what the real run then sends (the order of a dry run is the planning order).
+        let planned = result.stdout.split(separator: "\n").filter { $0.hasPrefix("would send") }.map { line in
+            let words = line.split(separator: " ")
+            let address = words[words.firstIndex(of: "to")! + 1]
+            let customer = words[words.firstIndex(of: "for")! + 1].dropLast()
+            let articles = line.split(separator: ": ", maxSplits: 1)[1].split(separator: ", ")
+                .map { $0.split(separator: "#")[0] }.joined(separator: "+")
+            return "\(customer) \(address) \(articles)"
+        }
+        #expect(planned.contains("D1 digest@d1.example kb/A1+kb/A2+kb/A3"))
+        #expect(result.stdout.contains("would send digest email to digest@d1.example for D1: kb/A1#1 severity 1, "))
         #expect(try scenario.run().status == 0)
-        #expect(try scenario.messages().count == 6)
+        #expect(planned.sorted() == summary(try scenario.messages()).sorted())
     }
 
     @Test func summaryGoesToStdout() throws {
