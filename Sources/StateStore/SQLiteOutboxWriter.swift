@@ -6,7 +6,10 @@ import Matching
 /// inserted through prepared statements as the planner produces them, `COMMIT` with a
 /// full sync at the end. Dropped uncommitted (an error, a dry run), it rolls back.
 final class SQLiteOutboxWriter: OutboxWriter {
+    private let store: SQLiteStateStore
     private let db: SQLiteConnection
+    /// Articles added, handed to the store's cache once committed.
+    private var added: [String: Article] = [:]
     private let caughtUp: Bool
     private let now = Date().timeIntervalSince1970
     private var open = true
@@ -15,7 +18,9 @@ final class SQLiteOutboxWriter: OutboxWriter {
     private let insertDelivery: Statement
     private let insertItem: Statement
 
-    init(db: SQLiteConnection, caughtUp: Bool) throws(StateStoreError) {
+    init(store: SQLiteStateStore, caughtUp: Bool) throws(StateStoreError) {
+        self.store = store
+        let db = store.db
         self.db = db
         self.caughtUp = caughtUp
         insertArticle = try db.statement(
@@ -44,6 +49,9 @@ final class SQLiteOutboxWriter: OutboxWriter {
             .text(article.key), .int(Int64(article.revision)), .text(article.feed),
             .text(RecordJSON.encode(ArticleRecord(article))), .double(now)
         ).run()
+        if store.recordedArticles.count + added.count < SQLiteStateStore.recordedArticlesLimit, db.changes > 0 {
+            added["\(article.key)#\(article.revision)"] = article
+        }
     }
 
     func add(_ notification: PlannedNotification) throws(StateStoreError) -> Int64 {
@@ -79,6 +87,8 @@ final class SQLiteOutboxWriter: OutboxWriter {
         open = false
         do {
             try db.execute("COMMIT")
+            store.recordedArticles.merge(added) { _, new in new }
+            added = [:]
         } catch {
             try? db.execute("ROLLBACK")
             throw error

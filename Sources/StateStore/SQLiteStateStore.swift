@@ -164,8 +164,14 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter {
-        try SQLiteOutboxWriter(db: db, caughtUp: caughtUp)
+        try SQLiteOutboxWriter(store: self, caughtUp: caughtUp)
     }
+
+    /// The articles this process recorded (`KEY#REVISION`), so that sending them in the
+    /// same run does not decode what was just encoded. They are the values the run holds
+    /// anyway; the cache stops growing at `recordedArticlesLimit`.
+    var recordedArticles: [String: Article] = [:]
+    static let recordedArticlesLimit = 100_000
 
     /// Sorts undated articles after every dated one.
     static let undated = 1e15
@@ -211,7 +217,7 @@ public final class SQLiteStateStore: StateStore {
             while try items.step() {
                 let cacheKey = "\(items.text(1) ?? "")#\(items.int(2))"
                 let article: Article
-                if let cached = articles[cacheKey] {
+                if let cached = recordedArticles[cacheKey] ?? articles[cacheKey] {
                     article = cached
                 } else {
                     article = try decodeArticle(items.text(4) ?? "").article(parsingRanges: false)

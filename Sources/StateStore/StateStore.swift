@@ -238,7 +238,8 @@ public struct OutboxBatch: Sendable {
 public struct StoredNotification: Sendable {
     public var customer: String
     /// The article as recorded, for rendering: its products' ranges are kept as written
-    /// (`affected`) and not parsed (`range` reads every version).
+    /// (`affected`); `range` is not to be relied on (read back from the state it is not
+    /// parsed and reads every version).
     public var article: Article
     public var matched: [MatchedProduct]
 }
