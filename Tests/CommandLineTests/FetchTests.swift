@@ -108,6 +108,24 @@ import Testing
         #expect(requests.filter { $0.path == "/feeds/good.xml" }.count == 1)
     }
 
+    @Test func aHostNameThatDoesNotResolveIsReportedAsDNS() throws {
+        // Run in a network namespace of its own (`unshare -rn`: no interface is up), so the
+        // resolver's query fails for real without a packet leaving the machine.
+        let scenario = try RemoteScenario(feeds: [
+            ("good", "good.xml", ""), ("vendor", "http://feeds.vendor.invalid/kb.xml", ""),
+        ])
+        try CLI.write(plainFeed(["KB1"]), to: scenario.directory + "/good.xml")
+        let result = try CLI.run("/usr/bin/unshare", ["-rn", CLI.binary, "run", "--config", scenario.config])
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        let line = result.stderr.split(separator: "\n").first { $0.contains("feed vendor failed") } ?? ""
+        #expect(line.contains("cannot resolve the host name (DNS)"), "\(result.stderr)")
+        #expect(line.contains("feeds.vendor.invalid"), "\(result.stderr)")
+        // The other feed goes on, and the failure is recorded against the feed.
+        #expect(try scenario.messages().map { $0["subject"] as? String ?? "" }.contains { $0.contains("KB1") })
+        #expect(try scenario.feedStatus("vendor")["failures_in_a_row"] as? Int == 1)
+        #expect(try scenario.feedStatus("good")["failures_in_a_row"] as? Int == 0)
+    }
+
     @Test func alertAfterQuietsAFlakyFeedUntilItKeepsFailing() throws {
         let server = try FeedServer()
         try server.publish("good.xml", plainFeed(["KB1"]))
