@@ -238,7 +238,7 @@ public final class SQLiteStateStore: StateStore {
         // mode such a commit survives the process being killed at any moment, which is what
         // SPEC 6.4 guards against, and costs no fsync per message. Only a power loss can undo
         // the latest marks — and then a message is sent twice, never lost. The outbox itself
-        // (`record(_: OutboxBatch)`) is always committed with a full sync.
+        // (`beginOutbox`) is always committed with a full sync.
         try db.execute("PRAGMA synchronous=NORMAL")
         defer { try? db.execute("PRAGMA synchronous=FULL") }
         try db.transaction { () throws(StateStoreError) in

@@ -106,27 +106,6 @@ public struct OutboxDelivery: Sendable {
 }
 
 extension StateStore {
-    /// Records a whole batch in one outbox transaction.
-    public func record(_ batch: OutboxBatch) throws(StateStoreError) {
-        let writer = try beginOutbox(caughtUp: batch.caughtUp)
-        for article in batch.articles { try writer.add(article) }
-        var ids: [Int64] = []
-        ids.reserveCapacity(batch.notifications.count)
-        for notification in batch.notifications { ids.append(try writer.add(notification)) }
-        for delivery in batch.deliveries {
-            let notifications = delivery.notifications.map { batch.notifications[$0] }
-            try writer.add(
-                OutboxDelivery(
-                    id: delivery.id, channel: delivery.channel, address: delivery.address, customer: delivery.customer,
-                    isDigest: delivery.isDigest, messageID: delivery.messageID,
-                    notifications: delivery.notifications.map { ids[$0] },
-                    severity: notifications.map(\.article.severity).min() ?? 4, plan: notifications[0].plan,
-                    published: notifications.compactMap { $0.article.published?.timeIntervalSince1970 }.min(),
-                    articleKey: notifications[0].article.key))
-        }
-        try writer.commit()
-    }
-
     public func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError) {
         try recordFetches([(name, fetch)])
     }
@@ -198,41 +177,6 @@ public struct PlannedNotification: Sendable {
         self.article = article
         self.matched = matched
     }
-}
-
-/// A delivery to record, pending: one email to one contact or one POST to one webhook,
-/// of one notification or (a digest) several.
-public struct PlannedDelivery: Sendable {
-    /// Stable id: the webhook-id, and the base of the email's Message-ID.
-    public var id: String
-    public var channel: Channel
-    public var address: String
-    public var customer: String
-    /// Indices into `OutboxBatch.notifications`, in dispatch order.
-    public var notifications: [Int]
-    public var isDigest: Bool
-    public var messageID: String?
-
-    public init(id: String, channel: Channel, address: String, customer: String, notifications: [Int], isDigest: Bool, messageID: String?) {
-        self.id = id
-        self.channel = channel
-        self.address = address
-        self.customer = customer
-        self.notifications = notifications
-        self.isDigest = isDigest
-        self.messageID = messageID
-    }
-}
-
-public struct OutboxBatch: Sendable {
-    /// New articles and new revisions, recorded as seen.
-    public var articles: [Article] = []
-    public var notifications: [PlannedNotification] = []
-    public var deliveries: [PlannedDelivery] = []
-    /// Marks the notifications as recorded by `catch-up` (nothing is delivered).
-    public var caughtUp = false
-
-    public init() {}
 }
 
 public struct StoredNotification: Sendable {
