@@ -41,7 +41,7 @@ public final class EmailDispatcher {
 
     public init(
         store: any StateStore, renderer: EmailRenderer, transport: any MailTransport, settings: EmailSettings,
-        customers: [String: Customer], now: Date, batchSize: Int = 500
+        customers: [String: Customer], now: Date, batchSize: Int = 1000
     ) {
         self.store = store
         self.renderer = renderer
@@ -62,10 +62,6 @@ public final class EmailDispatcher {
         batches: while true {
             let due = try store.dueDeliveries(channel: .email, now: now, limit: batchSize)
             if due.isEmpty { break }
-            var outcomes: [DeliveryOutcome] = []
-            outcomes.reserveCapacity(due.count)
-            var sent: [String] = []
-            var stopped = false
             var requests: [EmailRequest?] = []
             requests.reserveCapacity(due.count)
             for delivery in due {
@@ -73,69 +69,97 @@ public final class EmailDispatcher {
                     try makeRequest(delivery, customer: customer)
                 })
             }
-            let emails = render(requests)
-            for (position, delivery) in due.enumerated() {
-                let outcome: DeliveryOutcome
-                if let email = emails[position] {
-                    do {
-                        try transport.send(email, envelopeFrom: envelopeFrom)
-                        guard recordEach else {
-                            sent.append(delivery.id)
-                            continue
+            // The batch goes out in chunks, each rendered while the one before is sent,
+            // flushed and recorded: rendering is most of the CPU, the rest mostly waits.
+            var start = 0
+            var rendering: RenderJob? = render(requests[0..<min(chunkSize, due.count)])
+            while let job = rendering {
+                let end = min(start + chunkSize, due.count)
+                let emails = job.wait()
+                rendering = end < due.count ? render(requests[end..<min(end + chunkSize, due.count)]) : nil
+                var outcomes: [DeliveryOutcome] = []
+                outcomes.reserveCapacity(end - start)
+                var sent: [String] = []
+                var stopped = false
+                for position in start..<end {
+                    let delivery = due[position]
+                    let outcome: DeliveryOutcome
+                    if let email = emails[position - start] {
+                        do {
+                            try transport.send(email, envelopeFrom: envelopeFrom)
+                            guard recordEach else {
+                                sent.append(delivery.id)
+                                continue
+                            }
+                            report.delivered += 1
+                            outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
+                        } catch {
+                            // The server is down or refuses us: this delivery was touched and
+                            // counts an attempt; the others are not tried against it and stay due.
+                            let untouched = error.stopsRun ? due.count - position - 1 : 0
+                            outcome = failed(delivery, error, untouched: untouched, batchFull: due.count == batchSize, &report)
+                            stopped = error.stopsRun
                         }
-                        report.delivered += 1
-                        outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
-                    } catch {
-                        // The server is down or refuses us: this delivery was touched and
-                        // counts an attempt; the others are not tried against it and stay due.
-                        let untouched = error.stopsRun ? due.count - position - 1 : 0
-                        outcome = failed(delivery, error, untouched: untouched, batchFull: due.count == batchSize, &report)
-                        stopped = error.stopsRun
+                    } else {
+                        outcome = dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report)
                     }
-                } else {
-                    outcome = dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report)
+                    if recordEach { try store.record([outcome]) } else { outcomes.append(outcome) }
+                    if stopped { break }
                 }
-                if recordEach { try store.record([outcome]) } else { outcomes.append(outcome) }
-                if stopped { break }
-            }
-            do {
-                try transport.flush()
-                for id in sent { outcomes.append(DeliveryOutcome(id: id, at: Date(), result: .delivered)) }
-                report.delivered += sent.count
-            } catch {
-                let byID = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                for id in sent {
-                    guard let delivery = byID[id] else { continue }
-                    outcomes.append(failed(delivery, error, untouched: 0, batchFull: false, &report))
+                do {
+                    try transport.flush()
+                    for id in sent { outcomes.append(DeliveryOutcome(id: id, at: Date(), result: .delivered)) }
+                    report.delivered += sent.count
+                } catch {
+                    let byID = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                    for id in sent {
+                        guard let delivery = byID[id] else { continue }
+                        outcomes.append(failed(delivery, error, untouched: 0, batchFull: false, &report))
+                    }
                 }
+                try store.record(outcomes)
+                progress(report.delivered + report.retrying + report.dead)
+                if stopped {
+                    _ = rendering?.wait()
+                    break batches
+                }
+                start = end
             }
-            try store.record(outcomes)
-            progress(report.delivered + report.retrying + report.dead)
-            if stopped { break batches }
         }
         return report
     }
 
-    /// Renders a batch on every core: rendering is most of a delivery's CPU, and the
-    /// messages are still handed to the transport one by one, in dispatch order.
-    func render(_ requests: [EmailRequest?]) -> [RenderedEmail?] {
+    /// Deliveries rendered ahead of the one being sent, and flushed and recorded together.
+    let chunkSize = 250
+
+    /// Renders `requests` in the background, on every core (rendering is most of a
+    /// delivery's CPU); the messages are still handed to the transport one by one, in order.
+    func render(_ requests: ArraySlice<EmailRequest?>) -> RenderJob {
+        let job = RenderJob()
         let renderer = self.renderer
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8, requests.count / 8)
-        guard workers > 1 else { return requests.map { $0.map(renderer.render) } }
-        let results = UnsafeMutableBufferPointer<RenderedEmail?>.allocate(capacity: requests.count)
-        results.initialize(repeating: nil)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
-        // Each worker writes only its own slots (every workers-th one).
-        nonisolated(unsafe) let slots = results
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: requests.count, by: workers) {
-                if let request = requests[index] { slots[index] = renderer.render(request) }
+        let requests = Array(requests)
+        DispatchQueue.global().async {
+            let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8, requests.count / 8)
+            guard workers > 1 else {
+                job.finish(requests.map { $0.map(renderer.render) })
+                return
             }
+            let results = UnsafeMutableBufferPointer<RenderedEmail?>.allocate(capacity: requests.count)
+            results.initialize(repeating: nil)
+            defer {
+                results.deinitialize()
+                results.deallocate()
+            }
+            // Each worker writes only its own slots (every workers-th one).
+            nonisolated(unsafe) let slots = results
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: requests.count, by: workers) {
+                    if let request = requests[index] { slots[index] = renderer.render(request) }
+                }
+            }
+            job.finish(Array(results))
         }
-        return Array(results)
+        return job
     }
 
     func makeRequest(_ delivery: DueDelivery, customer: Customer) throws(StateStoreError) -> EmailRequest {
@@ -190,5 +214,22 @@ public final class EmailDispatcher {
     /// A permanent failure is one recipient's or one message's: the line names it.
     private func describe(_ delivery: DueDelivery, _ reason: String) -> String {
         "email to \(delivery.address) for \(delivery.customer) is dead: \(reason)"
+    }
+}
+
+/// Messages being rendered in the background: `wait` returns them once they all are.
+final class RenderJob: @unchecked Sendable {
+    // Written once by the rendering thread before `done` is signalled, read only after.
+    private var emails: [RenderedEmail?] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ emails: [RenderedEmail?]) {
+        self.emails = emails
+        done.signal()
+    }
+
+    func wait() -> [RenderedEmail?] {
+        done.wait()
+        return emails
     }
 }
