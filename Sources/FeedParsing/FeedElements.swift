@@ -163,6 +163,7 @@ struct ItemDraft {
     var products: [ProductReference] = []
     var categories: [String] = []
     var summary: String?
+    var pendingSummary: PendingSummary?
     /// 1: description/summary, 2: content — lower wins.
     var summaryRank = Int.max
     /// The `domain` of the RSS category being read.
@@ -400,10 +401,11 @@ extension FeedParser {
             let rank = element == .description || element == .atomSummary ? 1 : 2
             guard rank < item.summaryRank else { return }
             item.summaryRank = rank
-            item.summary =
-                fieldMarkup == .html
-                ? PlainText.fromHTML(bytes, maxCharacters: maxSummaryCharacters)
-                : PlainText.collapsed(bytes, maxCharacters: maxSummaryCharacters)
+            if defersSummaries {
+                item.pendingSummary = PendingSummary(bytes: Array(bytes), isHTML: fieldMarkup == .html)
+            } else {
+                item.summary = PlainText.summary(bytes, isHTML: fieldMarkup == .html)
+            }
         case .category:
             addCategory(PlainText.collapsed(bytes), domain: item.categoryDomain, line: line)
             item.categoryDomain = nil
@@ -519,11 +521,12 @@ extension FeedParser {
         let id =
             item.fxArticle ?? item.guid ?? link
             ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? publishedRaw ?? ""))
-        let feedItem = FeedItem(
+        var feedItem = FeedItem(
             line: item.line, id: id, revision: item.revision, title: title, link: link, published: published,
             updated: item.updated?.date, severity: item.fxSeverity ?? item.categorySeverity,
             kind: item.fxKind ?? item.categoryKind, products: item.products, categories: item.categories,
             summary: item.summary ?? "")
+        feedItem.pendingSummary = item.pendingSummary
         item = ItemDraft()
         result.itemCount += 1
         if let detail {

@@ -139,6 +139,10 @@ public final class FeedParser {
 
     static let maxWarnings = 1000
 
+    /// Leaves each item's summary as written (`FeedItem.pendingSummary`) for the consumer
+    /// to make plain text with `completeSummary()` — on another thread, as `parse` does.
+    public var defersSummaries = false
+
     public init(limits: FeedParserLimits = FeedParserLimits(), onItem: @escaping (FeedItem) -> Void) {
         self.limits = limits
         self.onItem = onItem

@@ -41,6 +41,7 @@ public enum Commands {
         // Two stages on two cores: this thread parses, another normalises and writes.
         let writer = ArticleWriter(normalizer: normalizer, output: output, format: format)
         let parser = FeedParser { item in writer.add(item) }
+        parser.defersSummaries = true
         // Unconditional: `parse` shows what the feed holds now.
         let loader = FeedLoader(catalog: configuration?.catalog, fetch: configuration?.fetch ?? FetchSettings())
         let outcome = loader.read(feed, validators: nil, into: parser)
@@ -257,7 +258,8 @@ final class ArticleWriter: @unchecked Sendable {
     }
 
     private func write(_ items: [FeedItem]) {
-        for item in items {
+        for var item in items {
+            item.completeSummary()
             let article = normalizer.article(from: item, warnings: &warnings)
             switch format {
             case .json:

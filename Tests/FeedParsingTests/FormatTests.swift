@@ -53,6 +53,37 @@ import Testing
         #expect(item.line == 6)
     }
 
+    @Test func aDeferredSummaryIsCompletedToTheSameText() throws {
+        // `parse` leaves summaries to its writer thread: completing one gives what the
+        // parser gives itself — for HTML, escaped HTML, CDATA, plain text and Atom content.
+        let xml = """
+            <rss version="2.0"><channel><title>t</title>
+            <item><guid>a</guid><description>&lt;p&gt;Fix &amp;amp; &lt;b&gt;ważne&lt;/b&gt;&lt;/p&gt;  more	text</description></item>
+            <item><guid>b</guid><description><![CDATA[<ul><li>one</li><li>two &eacute;</li></ul>]]></description></item>
+            <item><guid>c</guid></item>
+            </channel></rss>
+            """
+        let atom = """
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>f</id>
+            <entry><id>e1</id><title>x</title><summary type="text">  plain   words </summary></entry>
+            <entry><id>e2</id><title>y</title><content type="html">&lt;p&gt;html &lt;i&gt;content&lt;/i&gt;&lt;/p&gt;</content></entry>
+            </feed>
+            """
+        for document in [xml, atom] {
+            let direct = parse(Array(document.utf8)).items
+            let deferred = parse(Array(document.utf8), defersSummaries: true).items
+            #expect(deferred.contains { $0.pendingSummary != nil })
+            #expect(deferred.allSatisfy { $0.summary.isEmpty })
+            let completed = deferred.map { item -> FeedItem in
+                var item = item
+                item.completeSummary()
+                return item
+            }
+            #expect(completed == direct)
+            #expect(!direct.filter { !$0.summary.isEmpty }.isEmpty)
+        }
+    }
+
     @Test func categoriesOnly() throws {
         let xml = """
             <rss version="2.0"><channel><title>Plain</title>

@@ -4,10 +4,11 @@ import Foundation
 
 /// Parses `bytes` fed in chunks of `chunkSize` bytes and collects the items.
 func parse(
-    _ bytes: [UInt8], chunkSize: Int? = nil, limits: FeedParserLimits = FeedParserLimits()
+    _ bytes: [UInt8], chunkSize: Int? = nil, limits: FeedParserLimits = FeedParserLimits(), defersSummaries: Bool = false
 ) -> (items: [FeedItem], result: FeedParseResult) {
     var items: [FeedItem] = []
     let parser = FeedParser(limits: limits) { items.append($0) }
+    parser.defersSummaries = defersSummaries
     bytes.withUnsafeBytes { all in
         let size = chunkSize ?? max(all.count, 1)
         var offset = 0
