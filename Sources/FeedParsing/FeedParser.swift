@@ -798,3 +798,12 @@ struct MislabelCheck {
         }
     }
 }
+
+extension FeedItem {
+    /// Makes `summary` from a summary the parser left as written (`FeedParser.defersSummaries`).
+    public mutating func completeSummary() {
+        guard let pending = pendingSummary else { return }
+        summary = pending.bytes.withUnsafeBufferPointer { PlainText.summary($0, isHTML: pending.isHTML) }
+        pendingSummary = nil
+    }
+}

@@ -1,4 +1,3 @@
-public import Articles
 import Foundation
 
 /// Turns collected character data into the plain text an article carries: white space
@@ -39,14 +38,14 @@ enum PlainText {
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 
-    /// Text of an HTML fragment: markup stripped, entities decoded, white space collapsed;
-    /// at most `maxCharacters` characters when given.
     /// An item's summary: HTML made plain text, or text with its white space collapsed.
     static func summary(_ bytes: UnsafeBufferPointer<UInt8>, isHTML: Bool) -> String {
         isHTML
             ? fromHTML(bytes, maxCharacters: maxSummaryCharacters) : collapsed(bytes, maxCharacters: maxSummaryCharacters)
     }
 
+    /// Text of an HTML fragment: markup stripped, entities decoded, white space collapsed;
+    /// at most `maxCharacters` characters when given.
     static func fromHTML(_ b: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
         withOutput(capacity: b.count, maxCharacters: maxCharacters) { out in
             out.repairsControls = true
@@ -519,14 +518,5 @@ enum PlainText {
             k += 1
         }
         return nil
-    }
-}
-
-extension FeedItem {
-    /// Makes `summary` from a summary the parser left as written (`FeedParser.defersSummaries`).
-    public mutating func completeSummary() {
-        guard let pending = pendingSummary else { return }
-        summary = pending.bytes.withUnsafeBufferPointer { PlainText.summary($0, isHTML: pending.isHTML) }
-        pendingSummary = nil
     }
 }

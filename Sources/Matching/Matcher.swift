@@ -109,6 +109,7 @@ public struct Matcher: Sendable {
         swap(&pairs, &matches.pairs)
         matches.group(severalProducts: matches.productIndexes.count > 1)
     }
+
     /// Rule 3 alone (products and affected ranges) for one customer: used to decide
     /// whether a new revision newly includes the customer (rule 5).
     public static func productsInclude(_ customer: Customer, _ products: [AffectedProduct]) -> Bool {
@@ -163,8 +164,6 @@ public struct Matches: Sendable {
     public var count: Int { starts.isEmpty ? 0 : starts.count - 1 }
     public var indices: Range<Int> { 0..<count }
     public var isEmpty: Bool { count == 0 }
-    /// (customer, product) pairs.
-    public var pairCount: Int { pairs.count }
 
     /// The customer's position in `Matcher.customers`.
     public func customer(_ match: Int) -> Int { Int(pairs[starts[match]].customer) }

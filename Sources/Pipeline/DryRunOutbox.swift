@@ -10,7 +10,6 @@ final class DryRunOutbox: OutboxWriter {
     private var labels: [String] = []
     private var articleOfNotification: [Int32] = []
     private var text = ""
-    private(set) var deliveries = 0
 
     init(console: Console) {
         self.console = console
@@ -26,7 +25,6 @@ final class DryRunOutbox: OutboxWriter {
     }
 
     func add(_ delivery: OutboxDelivery) {
-        deliveries += 1
         text += "would send \(delivery.isDigest ? "digest " : "")\(delivery.channel.rawValue) to \(delivery.address) for "
         text += delivery.customer + ": "
         for (position, notification) in delivery.notifications.enumerated() {

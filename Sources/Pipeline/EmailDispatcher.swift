@@ -55,10 +55,6 @@ public final class EmailDispatcher {
     public func dispatch(progress: (Int) -> Void = { _ in }) throws(StateStoreError) -> DispatchReport {
         var report = DispatchReport()
         let envelopeFrom = settings.envelopeFrom ?? settings.from.address
-        // SMTP and sendmail confirm each message: record each at once, so a crash
-        // repeats at most the message in flight. mbox and stdout are recorded per batch,
-        // after the flush that makes the batch durable.
-        let recordEach = transport.confirmsEachMessage
         batches: while true {
             let due = try store.dueDeliveries(channel: .email, now: now, limit: batchSize)
             if due.isEmpty { break }
@@ -77,47 +73,7 @@ public final class EmailDispatcher {
                 let end = min(start + chunkSize, due.count)
                 let emails = job.wait()
                 rendering = end < due.count ? render(requests[end..<min(end + chunkSize, due.count)]) : nil
-                var outcomes: [DeliveryOutcome] = []
-                outcomes.reserveCapacity(end - start)
-                var sent: [String] = []
-                var stopped = false
-                for position in start..<end {
-                    let delivery = due[position]
-                    let outcome: DeliveryOutcome
-                    if let email = emails[position - start] {
-                        do {
-                            try transport.send(email, envelopeFrom: envelopeFrom)
-                            guard recordEach else {
-                                sent.append(delivery.id)
-                                continue
-                            }
-                            report.delivered += 1
-                            outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
-                        } catch {
-                            // The server is down or refuses us: this delivery was touched and
-                            // counts an attempt; the others are not tried against it and stay due.
-                            let untouched = error.stopsRun ? due.count - position - 1 : 0
-                            outcome = failed(delivery, error, untouched: untouched, batchFull: due.count == batchSize, &report)
-                            stopped = error.stopsRun
-                        }
-                    } else {
-                        outcome = dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report)
-                    }
-                    if recordEach { try store.record([outcome]) } else { outcomes.append(outcome) }
-                    if stopped { break }
-                }
-                do {
-                    try transport.flush()
-                    for id in sent { outcomes.append(DeliveryOutcome(id: id, at: Date(), result: .delivered)) }
-                    report.delivered += sent.count
-                } catch {
-                    let byID = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                    for id in sent {
-                        guard let delivery = byID[id] else { continue }
-                        outcomes.append(failed(delivery, error, untouched: 0, batchFull: false, &report))
-                    }
-                }
-                try store.record(outcomes)
+                let stopped = try send(emails, of: due, from: start, envelopeFrom: envelopeFrom, &report)
                 progress(report.delivered + report.retrying + report.dead)
                 if stopped {
                     _ = rendering?.wait()
@@ -127,6 +83,60 @@ public final class EmailDispatcher {
             }
         }
         return report
+    }
+
+    /// Hands one rendered chunk (`due[start...]`, as many as `emails`) to the transport in
+    /// order and records the outcomes: SMTP and sendmail confirm each message, so each is
+    /// recorded at once and a crash repeats at most the message in flight; mbox and stdout
+    /// are recorded after the flush that makes the chunk durable. Returns true when a
+    /// failure stopped the transport (the rest stays due).
+    private func send(
+        _ emails: [RenderedEmail?], of due: [DueDelivery], from start: Int, envelopeFrom: String,
+        _ report: inout DispatchReport
+    ) throws(StateStoreError) -> Bool {
+        let recordEach = transport.confirmsEachMessage
+        var outcomes: [DeliveryOutcome] = []
+        outcomes.reserveCapacity(emails.count)
+        var sent: [String] = []
+        var stopped = false
+        for position in start..<start + emails.count {
+            let delivery = due[position]
+            let outcome: DeliveryOutcome
+            if let email = emails[position - start] {
+                do {
+                    try transport.send(email, envelopeFrom: envelopeFrom)
+                    guard recordEach else {
+                        sent.append(delivery.id)
+                        continue
+                    }
+                    report.delivered += 1
+                    outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
+                } catch {
+                    // The server is down or refuses us: this delivery was touched and
+                    // counts an attempt; the others are not tried against it and stay due.
+                    let untouched = error.stopsRun ? due.count - position - 1 : 0
+                    outcome = failed(delivery, error, untouched: untouched, batchFull: due.count == batchSize, &report)
+                    stopped = error.stopsRun
+                }
+            } else {
+                outcome = dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report)
+            }
+            if recordEach { try store.record([outcome]) } else { outcomes.append(outcome) }
+            if stopped { break }
+        }
+        do {
+            try transport.flush()
+            for id in sent { outcomes.append(DeliveryOutcome(id: id, at: Date(), result: .delivered)) }
+            report.delivered += sent.count
+        } catch {
+            let byID = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for id in sent {
+                guard let delivery = byID[id] else { continue }
+                outcomes.append(failed(delivery, error, untouched: 0, batchFull: false, &report))
+            }
+        }
+        try store.record(outcomes)
+        return stopped
     }
 
     /// Deliveries rendered ahead of the one being sent, and flushed and recorded together.

@@ -44,8 +44,8 @@ public struct Planner {
         var key: String
     }
 
-    /// Plans `feeds` into `outbox` (which may belong to another store than the one read,
-    /// as in a dry run). `caughtUp`: notifications recorded as already sent, no deliveries.
+    /// Plans `feeds` into `outbox` (a store's, or a dry run's that prints instead).
+    /// `caughtUp`: notifications recorded as already sent, no deliveries.
     public func plan(_ feeds: [LoadedFeed], caughtUp: Bool, into outbox: any OutboxWriter) throws(StateStoreError)
         -> RunPlan
     {
