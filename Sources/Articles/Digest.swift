@@ -5,21 +5,25 @@ public import Foundation
 public enum Digest {
     /// Lower-case hex SHA-256 of the UTF-8 bytes of `text`.
     public static func sha256Hex(_ text: String) -> String {
-        var bytes = Array(text.utf8)
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        bytes.withUnsafeMutableBufferPointer { input in
-            _ = SHA256(input.baseAddress, input.count, &digest)
-        }
-        return hex(digest)
+        var text = text
+        return text.withUTF8 { hex(sha256($0)) }
     }
 
     /// Lower-case hex SHA-256 of `bytes`.
     public static func sha256Hex(bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { hex(sha256($0)) }
+    }
+
+    /// OpenSSL 3 looks a digest up by name on every one-shot `SHA256()` call, which costs
+    /// more than hashing a delivery id: the implementation is fetched once.
+    nonisolated(unsafe) private static let sha256Implementation = EVP_MD_fetch(nil, "SHA256", nil)
+
+    private static func sha256(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        bytes.withUnsafeBufferPointer { input in
-            _ = SHA256(input.baseAddress, input.count, &digest)
-        }
-        return hex(digest)
+        var length: UInt32 = 0
+        let hashed = EVP_Digest(input.baseAddress, input.count, &digest, &length, sha256Implementation, nil)
+        precondition(hashed == 1 && length == digest.count, "OpenSSL cannot compute SHA-256")
+        return digest
     }
 
     /// Lower-case hex of `bytes` (hot: one per delivery id, so no String(format:)).

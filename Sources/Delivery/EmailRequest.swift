@@ -41,6 +41,10 @@ public struct RenderedEmail: Sendable {
     /// Envelope recipients (the contact's address).
     public var recipients: [String]
     public var messageID: String
+    /// The message as an mbox holds it (`MboxFormat.quoted`), when the transport wants
+    /// that form (`MailTransport.wantsMboxText`): made on the rendering threads, so the
+    /// sending thread only copies it.
+    public var mboxText: [UInt8]?
 
     public init(bytes: [UInt8], recipients: [String], messageID: String) {
         self.bytes = bytes

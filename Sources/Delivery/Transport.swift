@@ -46,10 +46,13 @@ public protocol MailTransport: AnyObject {
     /// delivery as soon as it is sent, so a crash repeats at most the one in flight.
     /// False (mbox, stdout): deliveries are recorded after `flush`.
     var confirmsEachMessage: Bool { get }
+    /// True when the transport writes messages in mbox form (`RenderedEmail.mboxText`).
+    var wantsMboxText: Bool { get }
 }
 
 extension MailTransport {
     public var confirmsEachMessage: Bool { false }
+    public var wantsMboxText: Bool { false }
 }
 
 /// The mbox stream format (mboxrd): a `From ` line, the message with every line that
@@ -67,7 +70,19 @@ public enum MboxFormat {
         buffer.append(0x20)
         CivilTime(date).appendAsctime(to: &buffer)
         buffer.append(0x0A)
-        email.bytes.withUnsafeBufferPointer { appendQuoted($0, to: &buffer) }
+        if let text = email.mboxText {
+            buffer.append(contentsOf: text)
+        } else {
+            email.bytes.withUnsafeBufferPointer { appendQuoted($0, to: &buffer) }
+        }
+    }
+
+    /// The message after its `From ` line: what `append` writes, for `RenderedEmail.mboxText`.
+    public static func quoted(_ bytes: [UInt8]) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count + 2)
+        bytes.withUnsafeBufferPointer { appendQuoted($0, to: &text) }
+        return text
     }
 
     /// The message line by line (found with memchr): a line matching `^>*From ` gets
@@ -140,6 +155,7 @@ public final class MboxTransport: MailTransport {
     /// before it are not durable for sure, so `flush` reports the whole batch failed.
     private var writeFailure: TransportFailure?
     private static let writeThreshold = 4 << 20
+    public var wantsMboxText: Bool { true }
 
     public init(path: String) throws(TransportFailure) {
         self.path = path
@@ -221,6 +237,7 @@ public final class StdoutTransport: MailTransport {
     private var buffer: [UInt8] = []
     private let fd: Int32
     private static let flushThreshold = 256 * 1024
+    public var wantsMboxText: Bool { true }
 
     public init() { fd = STDOUT_FILENO }
 

@@ -30,7 +30,10 @@ public struct DispatchReport: Sendable {
 
 /// Sends every email delivery that is due, in dispatch order, in batches: each batch
 /// is rendered, handed to the transport, flushed, and only then marked in the store.
-public final class EmailDispatcher {
+///
+/// Sendable because its properties are constants and, during `dispatch`, the store is used
+/// only by jobs on its `StoreQueue` and the transport only by the sending thread.
+public final class EmailDispatcher: @unchecked Sendable {
     let store: any StateStore
     let renderer: EmailRenderer
     let transport: any MailTransport
@@ -55,44 +58,108 @@ public final class EmailDispatcher {
     public func dispatch(progress: (Int) -> Void = { _ in }) throws(StateStoreError) -> DispatchReport {
         var report = DispatchReport()
         let envelopeFrom = settings.envelopeFrom ?? settings.from.address
-        batches: while true {
-            let due = try store.dueDeliveries(channel: .email, now: now, limit: batchSize)
-            if due.isEmpty { break }
-            var requests: [EmailRequest?] = []
-            requests.reserveCapacity(due.count)
-            for delivery in due {
-                requests.append(try customers[delivery.customer].map { customer throws(StateStoreError) in
-                    try makeRequest(delivery, customer: customer)
-                })
+        // Due email is read a batch at a time and goes out in chunks, each rendered in the
+        // background while the one before is sent and flushed: rendering is most of the CPU.
+        // Batches are read ahead (by key, so a read does not wait for outcomes) and outcomes
+        // recorded behind, both on the store's own queue.
+        let storeQueue = StoreQueue(store: store)
+        defer { storeQueue.drain() }
+        var reader = BatchReader(dispatcher: self, storeQueue: storeQueue)
+        guard var chunk = try reader.nextChunk() else { return report }
+        var rendering = render(chunk)
+        while true {
+            let emails = rendering.wait()
+            let next = try reader.nextChunk()
+            let nextRendering = next.map(render)
+            let stopped = try send(
+                emails, of: chunk.batch.due, from: chunk.start, envelopeFrom: envelopeFrom, storeQueue, &report)
+            progress(report.delivered + report.retrying + report.dead)
+            if stopped {
+                _ = nextRendering?.wait()
+                break
             }
-            // The batch goes out in chunks, each rendered while the one before is sent,
-            // flushed and recorded: rendering is most of the CPU, the rest mostly waits.
-            var start = 0
-            var rendering: RenderJob? = render(requests[0..<min(chunkSize, due.count)])
-            while let job = rendering {
-                let end = min(start + chunkSize, due.count)
-                let emails = job.wait()
-                rendering = end < due.count ? render(requests[end..<min(end + chunkSize, due.count)]) : nil
-                let stopped = try send(emails, of: due, from: start, envelopeFrom: envelopeFrom, &report)
-                progress(report.delivered + report.retrying + report.dead)
-                if stopped {
-                    _ = rendering?.wait()
-                    break batches
+            guard let next, let nextRendering else { break }
+            chunk = next
+            rendering = nextRendering
+        }
+        try storeQueue.finish()
+        return report
+    }
+
+    /// One batch of due deliveries and the requests made from them.
+    final class Batch: Sendable {
+        let due: [DueDelivery]
+        let requests: [EmailRequest?]
+
+        init(due: [DueDelivery], requests: [EmailRequest?]) {
+            self.due = due
+            self.requests = requests
+        }
+    }
+
+    /// A run of consecutive deliveries of a batch, rendered and sent together.
+    struct Chunk {
+        let batch: Batch
+        let start: Int
+        let end: Int
+    }
+
+    /// Reads due email a batch at a time, each after the last one read, and cuts it in
+    /// chunks. The next batch is read on the store's queue as soon as one is taken.
+    struct BatchReader {
+        let dispatcher: EmailDispatcher
+        let storeQueue: StoreQueue
+        private var chunks: [Chunk] = []
+        private var next: Pending<Batch>?
+
+        init(dispatcher: EmailDispatcher, storeQueue: StoreQueue) {
+            self.dispatcher = dispatcher
+            self.storeQueue = storeQueue
+            next = read(after: nil)
+        }
+
+        /// The next chunk in dispatch order; nil when every due delivery has been taken.
+        mutating func nextChunk() throws(StateStoreError) -> Chunk? {
+            if chunks.isEmpty {
+                guard let pending = next else { return nil }
+                next = nil
+                let batch = try pending.wait()
+                guard let last = batch.due.last else { return nil }
+                if batch.due.count == dispatcher.batchSize { next = read(after: last.position) }
+                let size = dispatcher.chunkSize
+                chunks = stride(from: 0, to: batch.due.count, by: size).reversed().map {
+                    Chunk(batch: batch, start: $0, end: min($0 + size, batch.due.count))
                 }
-                start = end
+            }
+            return chunks.popLast()
+        }
+
+        private func read(after: DispatchPosition?) -> Pending<Batch> {
+            let dispatcher = self.dispatcher
+            return storeQueue.read { store throws(StateStoreError) in
+                let due = try store.dueDeliveries(
+                    channel: .email, now: dispatcher.now, limit: dispatcher.batchSize, after: after)
+                var requests: [EmailRequest?] = []
+                requests.reserveCapacity(due.count)
+                for delivery in due {
+                    requests.append(try dispatcher.customers[delivery.customer].map { customer throws(StateStoreError) in
+                        try dispatcher.makeRequest(delivery, customer: customer, store: store)
+                    })
+                }
+                return Batch(due: due, requests: requests)
             }
         }
-        return report
     }
 
     /// Hands one rendered chunk (`due[start...]`, as many as `emails`) to the transport in
     /// order and records the outcomes: SMTP and sendmail confirm each message, so each is
-    /// recorded at once and a crash repeats at most the message in flight; mbox and stdout
-    /// are recorded after the flush that makes the chunk durable. Returns true when a
+    /// recorded before the next is sent and a crash repeats at most the message in flight;
+    /// mbox and stdout are recorded after the flush that makes the chunk durable, behind
+    /// the sending (`StoreQueue`: a crash repeats at most two chunks). Returns true when a
     /// failure stopped the transport (the rest stays due).
     private func send(
         _ emails: [RenderedEmail?], of due: [DueDelivery], from start: Int, envelopeFrom: String,
-        _ report: inout DispatchReport
+        _ storeQueue: StoreQueue, _ report: inout DispatchReport
     ) throws(StateStoreError) -> Bool {
         let recordEach = transport.confirmsEachMessage
         var outcomes: [DeliveryOutcome] = []
@@ -121,7 +188,7 @@ public final class EmailDispatcher {
             } else {
                 outcome = dead(delivery, "customer \(delivery.customer) is no longer in the registrations file", &report)
             }
-            if recordEach { try store.record([outcome]) } else { outcomes.append(outcome) }
+            if recordEach { try storeQueue.record([outcome], wait: true) } else { outcomes.append(outcome) }
             if stopped { break }
         }
         do {
@@ -135,7 +202,7 @@ public final class EmailDispatcher {
                 outcomes.append(failed(delivery, error, untouched: 0, batchFull: false, &report))
             }
         }
-        try store.record(outcomes)
+        try storeQueue.record(outcomes)
         return stopped
     }
 
@@ -144,14 +211,20 @@ public final class EmailDispatcher {
 
     /// Renders `requests` in the background, on every core (rendering is most of a
     /// delivery's CPU); the messages are still handed to the transport one by one, in order.
-    func render(_ requests: ArraySlice<EmailRequest?>) -> RenderJob {
+    func render(_ chunk: Chunk) -> RenderJob {
         let job = RenderJob()
         let renderer = self.renderer
-        let requests = Array(requests)
+        let requests = Array(chunk.batch.requests[chunk.start..<chunk.end])
+        let mboxText = transport.wantsMboxText
+        let render: @Sendable (EmailRequest) -> RenderedEmail = { request in
+            var email = renderer.render(request)
+            if mboxText { email.mboxText = MboxFormat.quoted(email.bytes) }
+            return email
+        }
         DispatchQueue.global().async {
             let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8, requests.count / 8)
             guard workers > 1 else {
-                job.finish(requests.map { $0.map(renderer.render) })
+                job.finish(requests.map { $0.map(render) })
                 return
             }
             let results = UnsafeMutableBufferPointer<RenderedEmail?>.allocate(capacity: requests.count)
@@ -164,7 +237,7 @@ public final class EmailDispatcher {
             nonisolated(unsafe) let slots = results
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 for index in stride(from: worker, to: requests.count, by: workers) {
-                    if let request = requests[index] { slots[index] = renderer.render(request) }
+                    if let request = requests[index] { slots[index] = render(request) }
                 }
             }
             job.finish(Array(results))
@@ -172,7 +245,9 @@ public final class EmailDispatcher {
         return job
     }
 
-    func makeRequest(_ delivery: DueDelivery, customer: Customer) throws(StateStoreError) -> EmailRequest {
+    func makeRequest(_ delivery: DueDelivery, customer: Customer, store: any StateStore) throws(StateStoreError)
+        -> EmailRequest
+    {
         let contact = customer.contacts.first { $0.email == delivery.address } ?? Contact(email: delivery.address)
         let notifications = delivery.notifications.map {
             Matching.Notification(customer: customer, article: $0.article, matched: $0.matched)

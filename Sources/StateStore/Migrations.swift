@@ -43,6 +43,17 @@ enum Migrations {
             CREATE TABLE checked_inputs(what TEXT PRIMARY KEY, digest TEXT NOT NULL, checked REAL NOT NULL);
             """
         ),
+        (
+            // Every index is one more B-tree write per notification or delivery, and each
+            // delivery is written when planned and again when sent. Nothing reads
+            // notifications by customer, and `status` lists only deliveries that failed.
+            "leaner indexes",
+            """
+            DROP INDEX notifications_customer;
+            DROP INDEX deliveries_status;
+            CREATE INDEX deliveries_failed ON deliveries(status, updated) WHERE status IN ('retrying', 'dead');
+            """
+        ),
     ]
 
     static func apply(to db: SQLiteConnection) throws(StateStoreError) {

@@ -6,7 +6,8 @@ import Matching
 enum RecordJSON {
     // MARK: Writing
 
-    static func encode(_ record: ArticleRecord) -> String {
+    /// UTF-8 bytes, bound as text as they are (no String in between).
+    static func encode(_ record: ArticleRecord) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + record.title.utf8.count + record.summary.utf8.count)
         out.append(UInt8(ascii: "{"))
@@ -64,10 +65,10 @@ enum RecordJSON {
         field("summary", &out)
         string(record.summary, &out)
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
-    static func encode(_ matched: [MatchedProduct]) -> String {
+    static func encode(_ matched: [MatchedProduct]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]
         for (index, product) in matched.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -81,7 +82,7 @@ enum RecordJSON {
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     private static func field(_ name: StaticString, _ out: inout [UInt8], first: Bool = false) {

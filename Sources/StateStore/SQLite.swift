@@ -96,6 +96,8 @@ struct Statement {
 
     enum Value {
         case null, int(Int64), double(Double), text(String)
+        /// Text given as UTF-8 bytes.
+        case utf8([UInt8])
     }
 
     @discardableResult
@@ -107,6 +109,12 @@ struct Statement {
             case .int(let v): sqlite3_bind_int64(handle, index, v)
             case .double(let v): sqlite3_bind_double(handle, index, v)
             case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+            case .utf8(let v) where v.isEmpty: sqlite3_bind_text(handle, index, "", 0, transient)
+            case .utf8(let v):
+                v.withUnsafeBytes { bytes in
+                    let start = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
+                    _ = sqlite3_bind_text(handle, index, start, Int32(bytes.count), transient)
+                }
             }
         }
         return self

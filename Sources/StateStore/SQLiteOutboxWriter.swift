@@ -47,7 +47,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
     func add(_ article: Article) throws(StateStoreError) {
         try insertArticle.bind(
             .text(article.key), .int(Int64(article.revision)), .text(article.feed),
-            .text(RecordJSON.encode(ArticleRecord(article))), .double(now)
+            .utf8(RecordJSON.encode(ArticleRecord(article))), .double(now)
         ).run()
         if store.recordedArticles.count + added.count < SQLiteStateStore.recordedArticlesLimit, db.changes > 0 {
             added["\(article.key)#\(article.revision)"] = article
@@ -59,7 +59,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
         try insertNotification.bind(
             .text(notification.customer), .text(article.key), .int(Int64(article.revision)),
             .int(Int64(article.severity)), .text(article.kind.rawValue), .text(notification.plan.rawValue),
-            .optional(article.published?.timeIntervalSince1970), .text(RecordJSON.encode(notification.matched)),
+            .optional(article.published?.timeIntervalSince1970), .utf8(RecordJSON.encode(notification.matched)),
             .double(now), .int(caughtUp ? 1 : 0)
         ).run()
         return db.lastInsertRowID

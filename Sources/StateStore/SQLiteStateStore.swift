@@ -186,23 +186,38 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: Deliveries
 
-    public func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
-        let statement = try db.statement(
+    public func dueDeliveries(channel: Channel, now: Date, limit: Int, after: DispatchPosition?) throws(StateStoreError)
+        -> [DueDelivery]
+    {
+        let columns = """
+            SELECT id, address, customer, attempts, message_id, is_digest, created,
+                   severity, plan_rank, sort_published, customer_sort, rowid
+            FROM deliveries WHERE channel = ? AND status IN ('pending', 'retrying') AND next_attempt <= ?
             """
-            SELECT id, address, customer, attempts, message_id, is_digest, created FROM deliveries
-            WHERE channel = ? AND status IN ('pending', 'retrying') AND next_attempt <= ?
-            ORDER BY severity, plan_rank, sort_published, customer_sort, rowid
-            LIMIT ?
-            """
-        ).bind(.text(channel.rawValue), .double(now.timeIntervalSince1970), .int(Int64(limit)))
+        let order = "ORDER BY severity, plan_rank, sort_published, customer_sort, rowid LIMIT ?"
+        let statement: Statement
+        if let after {
+            statement = try db.statement(
+                columns + " AND (severity, plan_rank, sort_published, customer_sort, rowid) > (?, ?, ?, ?, ?) " + order
+            ).bind(
+                .text(channel.rawValue), .double(now.timeIntervalSince1970), .int(Int64(after.severity)),
+                .int(Int64(after.planRank)), .double(after.published), .text(after.customerSort), .int(after.row),
+                .int(Int64(limit)))
+        } else {
+            statement = try db.statement(columns + " " + order)
+                .bind(.text(channel.rawValue), .double(now.timeIntervalSince1970), .int(Int64(limit)))
+        }
         var rows: [DueDelivery] = []
         while try statement.step() {
+            let position = DispatchPosition(
+                severity: Int(statement.int(7)), planRank: Int(statement.int(8)), published: statement.double(9),
+                customerSort: statement.text(10) ?? "", row: statement.int(11))
             rows.append(
                 DueDelivery(
                     id: statement.text(0) ?? "", channel: channel, address: statement.text(1) ?? "",
                     customer: statement.text(2) ?? "", attempts: Int(statement.int(3)), messageID: statement.text(4),
                     isDigest: statement.int(5) != 0, created: Date(timeIntervalSince1970: statement.double(6)),
-                    notifications: []))
+                    notifications: [], position: position))
         }
         let items = try db.statement(
             """
@@ -287,14 +302,16 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private func entries(status: String, limit: Int) throws(StateStoreError) -> [StatusReport.Entry] {
+        precondition(status == "retrying" || status == "dead", "only failed deliveries are indexed by status")
+        // The status is written into the query, so that SQLite can use the partial index.
         let rows = try db.statement(
             """
             SELECT d.customer, d.is_digest, d.channel, d.address, d.attempts, d.next_attempt, d.last_error,
                    (SELECT group_concat(n.article_key, char(10)) FROM delivery_items i
                     JOIN notifications n ON n.id = i.notification_id WHERE i.delivery_id = d.id)
-            FROM deliveries d WHERE d.status = ? ORDER BY d.updated DESC, d.id LIMIT ?
+            FROM deliveries d WHERE d.status = '\(status)' ORDER BY d.updated DESC, d.id LIMIT ?
             """
-        ).bind(.text(status), .int(Int64(limit)))
+        ).bind(.int(Int64(limit)))
         var result: [StatusReport.Entry] = []
         while try rows.step() {
             result.append(

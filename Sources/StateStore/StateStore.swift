@@ -28,8 +28,11 @@ public protocol StateStore: AnyObject {
     /// batch rather than the run, and become visible together at `commit()` — or, when the
     /// writer is dropped uncommitted, not at all.
     func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter
-    /// Up to `limit` deliveries of `channel` due at `now`, in SPEC 5's dispatch order.
-    func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery]
+    /// Up to `limit` deliveries of `channel` due at `now`, in SPEC 5's dispatch order; with
+    /// `after`, only those that come after that position (paging by key: the next page can
+    /// be read before the outcomes of this one are recorded).
+    func dueDeliveries(channel: Channel, now: Date, limit: Int, after: DispatchPosition?) throws(StateStoreError)
+        -> [DueDelivery]
     /// Records attempts' outcomes in one transaction.
     func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError)
 
@@ -106,6 +109,11 @@ public struct OutboxDelivery: Sendable {
 }
 
 extension StateStore {
+    /// The first `limit` deliveries of `channel` due at `now`, in dispatch order.
+    public func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
+        try dueDeliveries(channel: channel, now: now, limit: limit, after: nil)
+    }
+
     public func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError) {
         try recordFetches([(name, fetch)])
     }
@@ -198,6 +206,26 @@ public struct DueDelivery: Sendable {
     public var isDigest: Bool
     public var created: Date
     public var notifications: [StoredNotification]
+    /// Where it stands in dispatch order.
+    public var position: DispatchPosition
+}
+
+/// A due delivery's place in SPEC 5's dispatch order: severity, plan, publication time,
+/// customer (and article key), then the row, which makes the order total.
+public struct DispatchPosition: Sendable, Hashable {
+    public var severity: Int
+    public var planRank: Int
+    public var published: Double
+    public var customerSort: String
+    public var row: Int64
+
+    public init(severity: Int, planRank: Int, published: Double, customerSort: String, row: Int64) {
+        self.severity = severity
+        self.planRank = planRank
+        self.published = published
+        self.customerSort = customerSort
+        self.row = row
+    }
 }
 
 public struct DeliveryOutcome: Sendable {

@@ -114,6 +114,41 @@ import Testing
         #expect(try scenario.messages().count == all.count)
     }
 
+    @Test func aBurstOfSeveralBatchesGoesOutOnceInDispatchOrder() throws {
+        // Three batches of due email in nine chunks: each batch is read (by key) while the
+        // one before is still being sent, and outcomes are recorded behind the sending.
+        let count = 2100
+        let day = { (n: Int) in (n * 7) % 28 + 1 }
+        let items = (0..<count).map { n in
+            rssItem("B\(n)", severity: n % 4 + 1, kind: "patch", products: [("erp-ln", nil)], day: day(n))
+        }
+        let registrations = """
+            customers:
+              - id: B1
+                plan: elite
+                min_severity: 4
+                products:
+                  - product: erp-ln
+                contacts:
+                  - email: ops@b1.example
+            """
+        let scenario = try Scenario(feeds: ["kb": rssFeed(items)], registrations: registrations)
+        let first = try scenario.run()
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        let messages = try scenario.messages()
+        #expect(messages.count == count)
+        let numbers = messages.compactMap { ($0["articles"] as? [String])?.first.flatMap { Int($0.dropFirst("kb/B".count)) } }
+        #expect(Set(numbers).count == count, "every article once")
+        // Most severe first; within a severity, the earliest published first.
+        let order = numbers.map { (severity: $0 % 4 + 1, day: day($0)) }
+        #expect(zip(order, order.dropFirst()).allSatisfy { $0.severity < $1.severity || ($0.severity == $1.severity && $0.day <= $1.day) })
+        #expect(messages.map { $0["severity"] as? String } == order.map { String($0.severity) })
+
+        let second = try scenario.run()
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        #expect(try scenario.messages().count == count)
+    }
+
     @Test func dryRunPrintsAndChangesNothing() throws {
         let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
         let result = try scenario.run(["--dry-run"])

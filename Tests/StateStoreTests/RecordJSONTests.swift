@@ -17,8 +17,7 @@ import Testing
         categories: ["a", "line\nbreak", "\u{01}control"], summary: "</script> & \u{7F} \r\n end")
 
     @Test func foundationReadsWhatIsWritten() throws {
-        let text = RecordJSON.encode(Self.hostile)
-        let decoded = try JSONDecoder().decode(ArticleRecord.self, from: Data(text.utf8))
+        let decoded = try JSONDecoder().decode(ArticleRecord.self, from: Data(RecordJSON.encode(Self.hostile)))
         #expect(decoded == Self.hostile)
     }
 
@@ -36,10 +35,10 @@ import Testing
         plain.products = []
         plain.categories = []
         for record in [Self.hostile, plain] {
-            #expect(try RecordJSON.decodeArticle(RecordJSON.encode(record)) == record)
+            #expect(try RecordJSON.decodeArticle(String(decoding: RecordJSON.encode(record), as: UTF8.self)) == record)
         }
         let matched = [MatchedProduct(product: "erp-ln", version: "10.7.1"), MatchedProduct(product: "bi", version: nil)]
-        #expect(try RecordJSON.decodeMatched(RecordJSON.encode(matched)) == matched)
+        #expect(try RecordJSON.decodeMatched(String(decoding: RecordJSON.encode(matched), as: UTF8.self)) == matched)
         #expect(try RecordJSON.decodeMatched(String(decoding: try JSONEncoder().encode(matched), as: UTF8.self)) == matched)
         #expect(try RecordJSON.decodeMatched("[]").isEmpty)
         #expect(try RecordJSON.decodeArticle(#"{"feed":"f","id":"\ud83d\ude00","unknown":[1,{"x":null}],"revision":1}"#).id == "😀")

@@ -76,6 +76,36 @@ import Testing
         #expect(due.map { $0.notifications[0].article.id } == ["A", "B", "C"])
     }
 
+    @Test func duePagesFollowOneAnotherByKeyWithoutWaitingForOutcomes() throws {
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+        var batch = OutboxBatch()
+        // Equal severities, plans and times among them, so the row decides some places.
+        batch.articles = (0..<7).map { article("A\($0)", severity: $0 % 3 + 1, published: Double(1000 + $0 % 2)) }
+        let plans: [Plan] = [.elite, .xtreme, .premium]
+        batch.notifications = batch.articles.indices.flatMap { index in
+            plans.map { PlannedNotification(customer: "C-\($0.rawValue)", plan: $0, article: batch.articles[index], matched: []) }
+        }
+        batch.deliveries = batch.notifications.indices.map { delivery(batch, $0, address: "c\($0 % 3)@x.example") }
+        try store.record(batch)
+        let now = Date().addingTimeInterval(1)
+        let all = try store.dueDeliveries(channel: .email, now: now, limit: 100)
+        #expect(all.count == 21)
+        // Pages of 4, each read after the last one's end, none of them recorded meanwhile.
+        var paged: [String] = []
+        var after: DispatchPosition?
+        while true {
+            let page = try store.dueDeliveries(channel: .email, now: now, limit: 4, after: after)
+            paged += page.map(\.id)
+            guard let last = page.last else { break }
+            after = last.position
+        }
+        #expect(paged == all.map(\.id))
+        // A delivery recorded since is not read again; one still due after the key is.
+        try store.record([DeliveryOutcome(id: all[10].id, at: now, result: .delivered)])
+        let rest = try store.dueDeliveries(channel: .email, now: now, limit: 100, after: all[5].position)
+        #expect(rest.map(\.id) == all[6...].map(\.id).filter { $0 != all[10].id })
+    }
+
     @Test func anOutboxNotCommittedLeavesNoTrace() throws {
         let store = try SQLiteStateStore(path: directory + "/state.sqlite")
         do {

@@ -1,0 +1,86 @@
+import Foundation
+import StateStore
+
+/// The state store of an email dispatch, worked on a serial queue of its own: due batches
+/// are read ahead, and outcomes recorded behind the sending thread, which then waits for
+/// SQLite only when it has nothing left to send. Jobs run one at a time, in the order they
+/// were queued, so the store is never used by two threads at once.
+final class StoreQueue: @unchecked Sendable {
+    // `store` is used only by jobs on `queue`; `failure` only under `lock`.
+    private let store: any StateStore
+    private let queue = DispatchQueue(label: "critfix.store")
+    private let lock = NSLock()
+    private var failure: StateStoreError?
+    /// Recordings queued and not yet done. Bounded, so that a crash leaves at most this
+    /// many flushed chunks unmarked (and sent again by the next run).
+    private let recordSlots: DispatchSemaphore
+
+    init(store: any StateStore, queuedRecords: Int = 2) {
+        self.store = store
+        recordSlots = DispatchSemaphore(value: queuedRecords)
+    }
+
+    /// Queues outcomes to be recorded in one transaction; with `wait`, returns once they
+    /// are. Throws the failure of an earlier recording: after one, nothing more is recorded.
+    func record(_ outcomes: [DeliveryOutcome], wait: Bool = false) throws(StateStoreError) {
+        try checkFailure()
+        recordSlots.wait()
+        queue.async { [self] in
+            defer { recordSlots.signal() }
+            guard currentFailure == nil else { return }
+            do throws(StateStoreError) {
+                try store.record(outcomes)
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+        if wait {
+            queue.sync {}
+            try checkFailure()
+        }
+    }
+
+    /// Runs `work` after every job queued before it; `Pending.wait` returns its result.
+    func read<T>(_ work: @escaping @Sendable (any StateStore) throws(StateStoreError) -> T) -> Pending<T> {
+        let pending = Pending<T>()
+        queue.async { [self] in
+            pending.finish(Result { () throws(StateStoreError) -> T in try work(store) })
+        }
+        return pending
+    }
+
+    /// Waits until every queued job is done.
+    func drain() {
+        queue.sync {}
+    }
+
+    /// Waits until every queued job is done; throws the first recording's failure.
+    func finish() throws(StateStoreError) {
+        drain()
+        try checkFailure()
+    }
+
+    private var currentFailure: StateStoreError? { lock.withLock { failure } }
+
+    private func checkFailure() throws(StateStoreError) {
+        if let failure = currentFailure { throw failure }
+    }
+}
+
+/// The result of a job queued on a `StoreQueue`.
+final class Pending<T>: @unchecked Sendable {
+    // Written once by the queue before `done` is signalled, read only after.
+    private var result: Result<T, StateStoreError>?
+    private let done = DispatchSemaphore(value: 0)
+
+    fileprivate func finish(_ result: Result<T, StateStoreError>) {
+        self.result = result
+        done.signal()
+    }
+
+    /// Waits for the job; call once.
+    func wait() throws(StateStoreError) -> T {
+        done.wait()
+        return try result!.get()
+    }
+}
