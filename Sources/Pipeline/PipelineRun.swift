@@ -166,6 +166,8 @@ public final class PipelineRun {
         let deliveryFailed = !(dispatch?.failureLines.isEmpty ?? true) || !(webhookDispatch?.failureLines.isEmpty ?? true)
         let exitCode = failedFeeds.isEmpty && !deliveryFailed ? ExitStatus.success : ExitStatus.failures
         try store.recordRun(started: started, finished: Date(), exitCode: exitCode, summary: summary)
+        store.close()
+        ProcessExit.leave(store, loaded)
         return exitCode
     }
 

@@ -53,45 +53,65 @@ public struct Planner {
         var matches = Matches()
         var digests: [Int: [DigestItem]] = [:]
         var digestOrder: [Int] = []
-        for loaded in feeds where loaded.failure == nil {
-            let seen = try store.seenArticles(loaded.articles.map(\.key))
-            var linesOfRecorded = Set<Int>()
-            for article in loaded.articles {
-                let previous = seen[article.key]
-                if let previous, article.revision <= previous.revision { continue }
-                if previous == nil { plan.newArticles += 1 } else { plan.revisedArticles += 1 }
-                if article.isUnmatched { plan.unmatchedArticles += 1 }
-                try outbox.add(article)
-                linesOfRecorded.insert(article.line)
-                let clock = ContinuousClock.now
-                matcher.matches(article, into: &matches)
-                plan.matcherSeconds += (ContinuousClock.now - clock).seconds
-                plan.matchedPairs += matches.count
-                guard !matches.isEmpty else { continue }
-                let before = previous == nil ? [:] : try store.notifiedBefore(articleKey: article.key)
-                for match in matches.indices {
-                    let position = matches.customer(match)
-                    let customer = matcher.customers[position]
-                    let verdict = RevisionPolicy.verdict(
-                        customer: customer, revision: article.revision, severity: article.severity,
-                        before: before[customer.id], previousProducts: previous?.article.products)
-                    guard verdict == .notify else { continue }
-                    let id = try outbox.add(
-                        PlannedNotification(
-                            customer: customer.id, plan: customer.plan, article: article, matched: matches.matched(match)))
-                    plan.notifications += 1
-                    if caughtUp { continue }
-                    if customer.digest {
-                        if digests[position] == nil { digestOrder.append(position) }
-                        digests[position, default: []].append(
-                            DigestItem(
-                                notification: id, severity: article.severity,
-                                published: article.published?.timeIntervalSince1970, key: article.key))
-                    }
-                    plan.deliveries += try planDeliveries(of: id, article, to: customer, into: outbox)
-                }
+        // The new and revised articles of every feed, planned in dispatch order as far as
+        // an article decides it (severity, then publication time; ties in feed order): the
+        // deliveries sent together were then written together, and marking them sent
+        // rewrites a few pages of the outbox rather than most of it.
+        var seen: [[String: SeenArticle]] = []
+        var recorded: [(severity: Int, published: Double, feed: Int, article: Int)] = []
+        for (index, loaded) in feeds.enumerated() {
+            guard loaded.failure == nil else {
+                seen.append([:])
+                continue
             }
-            for warning in loaded.warnings where warning.line.map(linesOfRecorded.contains) ?? !linesOfRecorded.isEmpty {
+            let feedSeen = try store.seenArticles(loaded.articles.map(\.key))
+            seen.append(feedSeen)
+            for (position, article) in loaded.articles.enumerated() {
+                if let previous = feedSeen[article.key], article.revision <= previous.revision { continue }
+                let published = article.published?.timeIntervalSince1970 ?? .infinity
+                recorded.append((article.severity, published, index, position))
+            }
+        }
+        recorded.sort { ($0.severity, $0.published, $0.feed, $0.article) < ($1.severity, $1.published, $1.feed, $1.article) }
+        var linesOfRecorded = [Set<Int>](repeating: [], count: feeds.count)
+        for (_, _, feed, index) in recorded {
+            let article = feeds[feed].articles[index]
+            let previous = seen[feed][article.key]
+            if previous == nil { plan.newArticles += 1 } else { plan.revisedArticles += 1 }
+            if article.isUnmatched { plan.unmatchedArticles += 1 }
+            try outbox.add(article)
+            linesOfRecorded[feed].insert(article.line)
+            let clock = ContinuousClock.now
+            matcher.matches(article, into: &matches)
+            plan.matcherSeconds += (ContinuousClock.now - clock).seconds
+            plan.matchedPairs += matches.count
+            guard !matches.isEmpty else { continue }
+            let before = previous == nil ? [:] : try store.notifiedBefore(articleKey: article.key)
+            for match in matches.indices {
+                let position = matches.customer(match)
+                let customer = matcher.customers[position]
+                let verdict = RevisionPolicy.verdict(
+                    customer: customer, revision: article.revision, severity: article.severity,
+                    before: before[customer.id], previousProducts: previous?.article.products)
+                guard verdict == .notify else { continue }
+                let id = try outbox.add(
+                    PlannedNotification(
+                        customer: customer.id, plan: customer.plan, article: article, matched: matches.matched(match)))
+                plan.notifications += 1
+                if caughtUp { continue }
+                if customer.digest {
+                    if digests[position] == nil { digestOrder.append(position) }
+                    digests[position, default: []].append(
+                        DigestItem(
+                            notification: id, severity: article.severity,
+                            published: article.published?.timeIntervalSince1970, key: article.key))
+                }
+                plan.deliveries += try planDeliveries(of: id, article, to: customer, into: outbox)
+            }
+        }
+        for (index, loaded) in feeds.enumerated() where loaded.failure == nil {
+            let lines = linesOfRecorded[index]
+            for warning in loaded.warnings where warning.line.map(lines.contains) ?? !lines.isEmpty {
                 plan.warnings.append("\(loaded.feed.name): \(warning)")
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Named schema migrations, applied in order on open (each once, in a transaction).
+/// Named schema migrations, applied in order on open (each once; those missing together, in one transaction).
 enum Migrations {
     static let all: [(name: String, sql: String)] = [
         (
@@ -66,8 +66,11 @@ enum Migrations {
             throw StateStoreError(
                 "the state database was written by a newer critfix (schema \(current), this one knows \(all.count)); upgrade critfix")
         }
-        for (offset, migration) in all.enumerated() where offset + 1 > current {
-            try db.transaction { () throws(StateStoreError) in
+        guard current < all.count else { return }
+        // All that are missing in one transaction: a file is never left half upgraded, and
+        // a new one is made with one sync instead of one per migration.
+        try db.transaction { () throws(StateStoreError) in
+            for (offset, migration) in all.enumerated() where offset + 1 > current {
                 try db.execute(migration.sql)
                 try db.statement("INSERT INTO schema_migrations(id, name, applied) VALUES (?, ?, ?)")
                     .bind(.int(Int64(offset + 1)), .text(migration.name), .double(Date().timeIntervalSince1970)).run()

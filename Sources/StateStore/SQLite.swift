@@ -39,8 +39,17 @@ final class SQLiteConnection {
     }
 
     deinit {
+        close()
+    }
+
+    /// Finalizes the statements and closes the database (in WAL mode, SQLite folds the log
+    /// into the file first). Nothing may use the connection afterwards.
+    func close() {
+        guard let handle else { return }
         for statement in statements.values { sqlite3_finalize(statement) }
+        statements = [:]
         sqlite3_close_v2(handle)
+        self.handle = nil
     }
 
     var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }

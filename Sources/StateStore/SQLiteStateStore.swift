@@ -34,7 +34,13 @@ public final class SQLiteStateStore: StateStore {
     }
 
     deinit {
-        if lockDescriptor >= 0 { close(lockDescriptor) }
+        close()
+    }
+
+    public func close() {
+        db.close()
+        if lockDescriptor >= 0 { Glibc.close(lockDescriptor) }
+        lockDescriptor = -1
     }
 
     // MARK: Lock
@@ -49,7 +55,7 @@ public final class SQLiteStateStore: StateStore {
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            close(descriptor)
+            Glibc.close(descriptor)
             throw StateStoreError.lockHeld(by: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown")
         }
         var host = [CChar](repeating: 0, count: 256)

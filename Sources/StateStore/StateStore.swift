@@ -48,6 +48,8 @@ public protocol StateStore: AnyObject {
     func recordCheckedDigest(_ digest: String, of input: String) throws(StateStoreError)
     /// The most recent runs, newest first.
     func recentRuns(limit: Int) throws(StateStoreError) -> [RunRecord]
+    /// Ends the store's use, lock included (deinit does it too): nothing may be called afterwards.
+    func close()
 }
 
 public struct RunRecord: Sendable, Hashable {

@@ -53,7 +53,9 @@ extension Critfix {
             }
             let run = PipelineRun(
                 setup: setup, options: RunOptions(dryRun: dryRun, summary: summary, noFetch: noFetch), console: console)
-            try finish(run.execute())
+            let status = run.execute()
+            ProcessExit.leave(run)
+            try finish(status)
         }
     }
 
