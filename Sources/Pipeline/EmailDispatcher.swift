@@ -155,7 +155,7 @@ public final class EmailDispatcher: @unchecked Sendable {
     /// order and records the outcomes: SMTP and sendmail confirm each message, so each is
     /// recorded before the next is sent and a crash repeats at most the message in flight;
     /// mbox and stdout are recorded after the flush that makes the chunk durable, behind
-    /// the sending (`StoreQueue`: a crash repeats at most two chunks). Returns true when a
+    /// the sending (`StoreQueue`: a crash repeats at most that chunk and the one being written). Returns true when a
     /// failure stopped the transport (the rest stays due).
     private func send(
         _ emails: [RenderedEmail?], of due: [DueDelivery], from start: Int, envelopeFrom: String,

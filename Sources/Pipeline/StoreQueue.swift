@@ -12,10 +12,11 @@ final class StoreQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var failure: StateStoreError?
     /// Recordings queued and not yet done. Bounded, so that a crash leaves at most this
-    /// many flushed chunks unmarked (and sent again by the next run).
+    /// many flushed chunks unmarked (and sent again by the next run), besides the one
+    /// being written.
     private let recordSlots: DispatchSemaphore
 
-    init(store: any StateStore, queuedRecords: Int = 2) {
+    init(store: any StateStore, queuedRecords: Int = 1) {
         self.store = store
         recordSlots = DispatchSemaphore(value: queuedRecords)
     }
