@@ -57,7 +57,10 @@ public struct Planner {
         // an article decides it (severity, then publication time; ties in feed order): the
         // deliveries sent together were then written together, and marking them sent
         // rewrites a few pages of the outbox rather than most of it.
+        // Everything planning reads from the store is read first: the outbox may write on
+        // a thread of its own meanwhile.
         var seen: [[String: SeenArticle]] = []
+        var notifiedBefore: [String: [String: NotifiedBefore]] = [:]
         var recorded: [(severity: Int, published: Double, feed: Int, article: Int)] = []
         for (index, loaded) in feeds.enumerated() {
             guard loaded.failure == nil else {
@@ -67,7 +70,10 @@ public struct Planner {
             let feedSeen = try store.seenArticles(loaded.articles.map(\.key))
             seen.append(feedSeen)
             for (position, article) in loaded.articles.enumerated() {
-                if let previous = feedSeen[article.key], article.revision <= previous.revision { continue }
+                if let previous = feedSeen[article.key] {
+                    if article.revision <= previous.revision { continue }
+                    notifiedBefore[article.key] = try store.notifiedBefore(articleKey: article.key)
+                }
                 let published = article.published?.timeIntervalSince1970 ?? .infinity
                 recorded.append((article.severity, published, index, position))
             }
@@ -86,7 +92,7 @@ public struct Planner {
             plan.matcherSeconds += (ContinuousClock.now - clock).seconds
             plan.matchedPairs += matches.count
             guard !matches.isEmpty else { continue }
-            let before = previous == nil ? [:] : try store.notifiedBefore(articleKey: article.key)
+            let before = notifiedBefore[article.key] ?? [:]
             for match in matches.indices {
                 let position = matches.customer(match)
                 let customer = matcher.customers[position]

@@ -5,6 +5,11 @@ import Matching
 /// The outbox transaction of one run in SQLite: `BEGIN IMMEDIATE` when opened, rows
 /// inserted through prepared statements as the planner produces them, `COMMIT` with a
 /// full sync at the end. Dropped uncommitted (an error, a dry run), it rolls back.
+///
+/// The planner's thread encodes each row; a queue of the writer's own inserts them, in
+/// order, while the planner matches the next articles. Notification ids are given here
+/// (the transaction holds the write lock, so nobody else takes one), so no add waits for
+/// SQLite. The connection is used only by that queue until `commit` has drained it.
 final class SQLiteOutboxWriter: OutboxWriter {
     private let store: SQLiteStateStore
     private let db: SQLiteConnection
@@ -13,85 +18,182 @@ final class SQLiteOutboxWriter: OutboxWriter {
     private let caughtUp: Bool
     private let now = Date().timeIntervalSince1970
     private var open = true
-    private let insertArticle: Statement
-    private let insertNotification: Statement
-    private let insertDelivery: Statement
-    private let insertItem: Statement
+    private var nextNotification: Int64
+    private let inserts: Inserts
+    /// Rows not yet handed to the queue.
+    private var pending: [Row] = []
+    private static let rowsPerHandOver = 512
 
     init(store: SQLiteStateStore, caughtUp: Bool) throws(StateStoreError) {
         self.store = store
-        let db = store.db
+        let db = store.connection
         self.db = db
         self.caughtUp = caughtUp
-        insertArticle = try db.statement(
-            "INSERT OR IGNORE INTO articles(key, revision, feed, data, first_seen) VALUES (?, ?, ?, ?, ?)")
-        insertNotification = try db.statement(
-            """
-            INSERT INTO notifications(customer, article_key, revision, severity, kind, plan, published, matched, created, caught_up)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertDelivery = try db.statement(
-            """
-            INSERT OR IGNORE INTO deliveries(id, channel, address, customer, is_digest, message_id, status, attempts,
-                next_attempt, created, updated, severity, plan_rank, sort_published, customer_sort)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertItem = try db.statement("INSERT INTO delivery_items(delivery_id, position, notification_id) VALUES (?, ?, ?)")
+        inserts = try Inserts(db: db)
         try db.execute("BEGIN IMMEDIATE")
+        let last = try db.statement("SELECT COALESCE(MAX(id), 0) FROM notifications")
+        nextNotification = try last.step() ? last.int(0) + 1 : 1
+        last.reset()
+        pending.reserveCapacity(Self.rowsPerHandOver)
     }
 
     deinit {
-        if open { try? db.execute("ROLLBACK") }
+        guard open else { return }
+        inserts.drain()
+        try? db.execute("ROLLBACK")
     }
 
     func add(_ article: Article) throws(StateStoreError) {
-        try insertArticle.bind(
-            .text(article.key), .int(Int64(article.revision)), .text(article.feed),
-            .utf8(RecordJSON.encode(ArticleRecord(article))), .double(now)
-        ).run()
-        if store.recordedArticles.count + added.count < SQLiteStateStore.recordedArticlesLimit, db.changes > 0 {
+        try append(.article(key: article.key, revision: article.revision, feed: article.feed, data: RecordJSON.encode(ArticleRecord(article))))
+        if store.recordedArticles.count + added.count < SQLiteStateStore.recordedArticlesLimit {
             added["\(article.key)#\(article.revision)"] = article
         }
     }
 
     func add(_ notification: PlannedNotification) throws(StateStoreError) -> Int64 {
-        let article = notification.article
-        try insertNotification.bind(
-            .text(notification.customer), .text(article.key), .int(Int64(article.revision)),
-            .int(Int64(article.severity)), .text(article.kind.rawValue), .text(notification.plan.rawValue),
-            .optional(article.published?.timeIntervalSince1970), .utf8(RecordJSON.encode(notification.matched)),
-            .double(now), .int(caughtUp ? 1 : 0)
-        ).run()
-        return db.lastInsertRowID
+        let id = nextNotification
+        nextNotification += 1
+        try append(.notification(id: id, notification, matched: RecordJSON.encode(notification.matched)))
+        return id
     }
 
     func add(_ delivery: OutboxDelivery) throws(StateStoreError) {
-        // The customer, then the article key: SPEC 5's order ends with the customer id, and
-        // the key makes it total, so that equal times never fall back on insertion order.
-        let sortKey = delivery.customer + "\u{1}" + delivery.articleKey
-        try insertDelivery.bind(
-            .text(delivery.id), .text(delivery.channel.rawValue), .text(delivery.address), .text(delivery.customer),
-            .int(delivery.isDigest ? 1 : 0), .optional(delivery.messageID), .double(now), .double(now), .double(now),
-            .int(Int64(delivery.severity)), .int(Int64(SQLiteStateStore.planRank(delivery.plan))),
-            .double(delivery.published ?? SQLiteStateStore.undated), .text(sortKey)
-        ).run()
-        // An id already in the outbox is the same delivery planned again: its items stand.
-        guard db.changes > 0 else { return }
-        for (position, notification) in delivery.notifications.enumerated() {
-            try insertItem.bind(.text(delivery.id), .int(Int64(position)), .int(notification)).run()
-        }
+        try append(.delivery(delivery))
     }
 
     func commit() throws(StateStoreError) {
         guard open else { return }
         open = false
         do {
+            try handOver()
+            try inserts.finish()
             try db.execute("COMMIT")
             store.recordedArticles.merge(added) { _, new in new }
             added = [:]
         } catch {
+            inserts.drain()
             try? db.execute("ROLLBACK")
             throw error
+        }
+    }
+
+    /// Returns once no insert is running: the store's other work may then use the
+    /// connection (rows not yet handed over wait for the next batch or `commit`).
+    func waitForInserts() {
+        inserts.drain()
+    }
+
+    private func append(_ row: Row) throws(StateStoreError) {
+        pending.append(row)
+        if pending.count == Self.rowsPerHandOver { try handOver() }
+    }
+
+    private func handOver() throws(StateStoreError) {
+        guard !pending.isEmpty else { return }
+        let rows = pending
+        pending = []
+        pending.reserveCapacity(Self.rowsPerHandOver)
+        try inserts.insert(rows, now: now, caughtUp: caughtUp)
+    }
+
+    /// A row as the planner's thread made it.
+    enum Row: Sendable {
+        case article(key: String, revision: Int, feed: String, data: [UInt8])
+        case notification(id: Int64, PlannedNotification, matched: [UInt8])
+        case delivery(OutboxDelivery)
+    }
+
+    /// The prepared inserts and the queue that runs them.
+    final class Inserts: @unchecked Sendable {
+        // The statements are used only by jobs on `queue`; `failure` only under `lock`.
+        private let db: SQLiteConnection
+        private let queue = DispatchQueue(label: "critfix.outbox")
+        private let lock = NSLock()
+        private var failure: StateStoreError?
+        /// Batches handed over and not yet inserted: memory stays bounded.
+        private let slots = DispatchSemaphore(value: 4)
+        private let article: Statement
+        private let notification: Statement
+        private let delivery: Statement
+        private let item: Statement
+
+        init(db: SQLiteConnection) throws(StateStoreError) {
+            self.db = db
+            article = try db.statement(
+                "INSERT OR IGNORE INTO articles(key, revision, feed, data, first_seen) VALUES (?, ?, ?, ?, ?)")
+            notification = try db.statement(
+                """
+                INSERT INTO notifications(id, customer, article_key, revision, severity, kind, plan, published, matched,
+                    created, caught_up)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            delivery = try db.statement(
+                """
+                INSERT OR IGNORE INTO deliveries(id, channel, address, customer, is_digest, message_id, status, attempts,
+                    next_attempt, created, updated, severity, plan_rank, sort_published, customer_sort)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            item = try db.statement("INSERT INTO delivery_items(delivery_id, position, notification_id) VALUES (?, ?, ?)")
+        }
+
+        /// Queues `rows`; throws the failure of an earlier insert (the transaction is lost).
+        func insert(_ rows: [Row], now: Double, caughtUp: Bool) throws(StateStoreError) {
+            try checkFailure()
+            slots.wait()
+            queue.async { [self] in
+                defer { slots.signal() }
+                guard lock.withLock({ failure == nil }) else { return }
+                do throws(StateStoreError) {
+                    for row in rows { try insert(row, now: now, caughtUp: caughtUp) }
+                } catch {
+                    lock.withLock { failure = error }
+                }
+            }
+        }
+
+        func drain() {
+            queue.sync {}
+        }
+
+        func finish() throws(StateStoreError) {
+            drain()
+            try checkFailure()
+        }
+
+        private func checkFailure() throws(StateStoreError) {
+            if let failure = lock.withLock({ failure }) { throw failure }
+        }
+
+        private func insert(_ row: Row, now: Double, caughtUp: Bool) throws(StateStoreError) {
+            switch row {
+            case .article(let key, let revision, let feed, let data):
+                try article.bind(.text(key), .int(Int64(revision)), .text(feed), .utf8(data), .double(now)).run()
+            case .notification(let id, let notification, let matched):
+                let article = notification.article
+                try self.notification.bind(
+                    .int(id), .text(notification.customer), .text(article.key), .int(Int64(article.revision)),
+                    .int(Int64(article.severity)), .text(article.kind.rawValue), .text(notification.plan.rawValue),
+                    .optional(article.published?.timeIntervalSince1970), .utf8(matched), .double(now),
+                    .int(caughtUp ? 1 : 0)
+                ).run()
+            case .delivery(let delivery):
+                // The customer, then the article key: SPEC 5's order ends with the customer
+                // id, and the key makes it total, so that equal times never fall back on
+                // insertion order.
+                let sortKey = delivery.customer + "\u{1}" + delivery.articleKey
+                try self.delivery.bind(
+                    .text(delivery.id), .text(delivery.channel.rawValue), .text(delivery.address),
+                    .text(delivery.customer), .int(delivery.isDigest ? 1 : 0), .optional(delivery.messageID),
+                    .double(now), .double(now), .double(now), .int(Int64(delivery.severity)),
+                    .int(Int64(SQLiteStateStore.planRank(delivery.plan))),
+                    .double(delivery.published ?? SQLiteStateStore.undated), .text(sortKey)
+                ).run()
+                // An id already in the outbox is the same delivery planned again: its items stand.
+                guard db.changes > 0 else { return }
+                for (position, notification) in delivery.notifications.enumerated() {
+                    try item.bind(.text(delivery.id), .int(Int64(position)), .int(notification)).run()
+                }
+            }
         }
     }
 }

@@ -6,7 +6,14 @@ public import Matching
 /// and a lock file beside it so that two runs never work at once.
 public final class SQLiteStateStore: StateStore {
     public let path: String
-    let db: SQLiteConnection
+    let connection: SQLiteConnection
+    /// The outbox being written, whose inserts run on a queue of their own.
+    weak var openOutbox: SQLiteOutboxWriter?
+    /// The connection, once no insert of an open outbox is running on it.
+    var db: SQLiteConnection {
+        openOutbox?.waitForInserts()
+        return connection
+    }
     private var lockDescriptor: Int32 = -1
 
     /// Opens (creating the file and its directory when missing) and migrates.
@@ -20,7 +27,7 @@ public final class SQLiteStateStore: StateStore {
                 throw StateStoreError("cannot create the state directory \(directory): \(error.localizedDescription)")
             }
         }
-        db = try SQLiteConnection(path: path)
+        connection = try SQLiteConnection(path: path)
         // A large page cache and memory-mapped reads: a first run of a big installation
         // touches hundreds of MB of outbox, and pread per page dominated it. 16 KiB pages
         // (for a new file; an existing one keeps its own) write an outbox with a quarter of
@@ -170,7 +177,9 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter {
-        try SQLiteOutboxWriter(store: self, caughtUp: caughtUp)
+        let outbox = try SQLiteOutboxWriter(store: self, caughtUp: caughtUp)
+        openOutbox = outbox
+        return outbox
     }
 
     /// The articles this process recorded (`KEY#REVISION`), so that sending them in the
