@@ -65,9 +65,6 @@ public struct FeedItem: Sendable, Hashable {
     public var categories: [String]
     /// Plain-text summary (markup stripped), at most a few thousand characters.
     public var summary: String
-    /// The summary as written, when the parser was asked to leave making `summary` to its
-    /// consumer (`FeedParser.defersSummaries`, so that another thread does it); nil otherwise.
-    public var pendingSummary: PendingSummary?
 
     public init(
         line: Int, id: String, revision: Int = 1, title: String = "", link: String? = nil,
@@ -86,16 +83,5 @@ public struct FeedItem: Sendable, Hashable {
         self.products = products
         self.categories = categories
         self.summary = summary
-    }
-}
-
-/// An item's summary text as the feed wrote it, still to be made plain text.
-public struct PendingSummary: Sendable, Hashable {
-    public var bytes: [UInt8]
-    public var isHTML: Bool
-
-    public init(bytes: [UInt8], isHTML: Bool) {
-        self.bytes = bytes
-        self.isHTML = isHTML
     }
 }

@@ -141,7 +141,7 @@ struct DateField {
     var date: Date?
 }
 
-/// What one RSS item / Atom entry said so far.
+/// What one RSS item / Atom entry said so far (`ItemBuilder`'s state).
 struct ItemDraft {
     var line = 0
     var fxArticle: String?
@@ -163,11 +163,25 @@ struct ItemDraft {
     var products: [ProductReference] = []
     var categories: [String] = []
     var summary: String?
-    var pendingSummary: PendingSummary?
     /// 1: description/summary, 2: content — lower wins.
     var summaryRank = Int.max
     /// The `domain` of the RSS category being read.
     var categoryDomain: String?
+}
+
+/// The parser's side of the item being read: its fields, kept for `ItemBuilder`, and
+/// what decides which of the fields still to come are collected.
+struct ItemState {
+    var pending: PendingItem
+    var hasTitle = false
+    var hasLink = false
+    var hasGuid = false
+    /// 1: description/summary, 2: content — lower wins.
+    var summaryRank = Int.max
+
+    init(line: Int, capacity: Int = 0) {
+        pending = PendingItem(line: line, capacity: capacity)
+    }
 }
 
 /// Maximum length of an item's summary, in characters.
@@ -214,10 +228,13 @@ extension FeedParser {
         switch element {
         case .item where result.format == .rss2 || result.format == .rss1, .entry where result.format == .atom:
             itemDepth = depth
-            item = ItemDraft()
-            item.line = currentLine ?? 0
-            if result.format == .rss1 {
-                item.guid = attributes.trimmed("about", namespace: "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+            // Room for as much as the item before needed (items of a feed are alike).
+            item = ItemState(line: currentLine ?? 0, capacity: lastItemBytes + lastItemBytes / 4)
+            if result.format == .rss1,
+                let about = attributes.bytes("about", namespace: "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+            {
+                item.pending.append(.about, about, line: item.pending.line)
+                item.hasGuid = Attributes.trimmed(about) != nil
             }
         case .title where result.title == nil
             && (parent == FeedElement.channel.rawValue || (parent == FeedElement.root.rawValue && result.format == .atom)):
@@ -304,21 +321,25 @@ extension FeedParser {
 
     // MARK: - Item fields
 
+    /// Decides whether to collect an item's field, as `ItemBuilder` would use it (the first
+    /// title, link and id that say something; the best summary), and keeps the attributes
+    /// that matter, before the field they qualify.
     private func startItemField(_ element: FeedElement, _ attributes: Attributes) {
         let code = element.rawValue
+        let line = currentLine ?? 0
         switch element {
         case .title:
-            if item.title == nil { beginText(code: code, markup: FeedParser.markup(attributes) ?? .text) }
+            if !item.hasTitle { beginText(code: code, markup: FeedParser.markup(attributes) ?? .text) }
         case .link:
-            if item.link == nil { beginText(code: code) }
+            if !item.hasLink { beginText(code: code) }
         case .guid:
-            if item.guid == nil {
+            if !item.hasGuid {
                 let permaLink = attributes.bytes("isPermaLink")
-                item.guidIsPermaLink = permaLink.map { !PlainText.equalsLower($0, "false") } ?? true
+                item.pending.append(.permaLink(present: permaLink != nil), permaLink ?? UnsafeBufferPointer(start: nil, count: 0), line: line)
                 beginText(code: code)
             }
         case .atomID:
-            if item.guid == nil { beginText(code: code) }
+            if !item.hasGuid { beginText(code: code) }
         case .dcTitle, .pubDate, .dcDate, .published, .updated, .dcSubject, .fxArticle, .fxRevision, .fxSeverity,
             .fxKind:
             beginText(code: code)
@@ -333,25 +354,23 @@ extension FeedParser {
                 beginText(code: code, markup: markup)
             }
         case .category:
-            item.categoryDomain = attributes.trimmed("domain")
+            if let domain = attributes.bytes("domain") { item.pending.append(.categoryDomain, domain, line: line) }
             beginText(code: code)
         case .atomCategory:
             guard let term = attributes.bytes("term") else { return }
-            addCategory(PlainText.collapsed(Attributes.decode(term)), domain: attributes.trimmed("scheme"), line: currentLine)
+            if let scheme = attributes.bytes("scheme") { item.pending.append(.categoryScheme, scheme, line: line) }
+            item.pending.append(.categoryTerm, term, line: line)
         case .atomLink:
-            guard item.link == nil, let href = attributes.trimmed("href") else { return }
-            let rel = attributes.trimmed("rel")
-            if rel == nil || rel == "alternate" { item.link = href }
+            guard !item.hasLink, let href = attributes.bytes("href"), Attributes.trimmed(href) != nil else { return }
+            let rel = attributes.bytes("rel")
+            if let rel { item.pending.append(.linkRel, rel, line: line) }
+            item.pending.append(.linkHref, href, line: line)
+            let relText = rel.flatMap(Attributes.trimmed)
+            if relText == nil || relText == "alternate" { item.hasLink = true }
         case .fxProduct:
-            let id = attributes.bytes("id").map { PlainText.collapsed(Attributes.decode($0)) } ?? ""
-            guard !id.isEmpty else {
-                warn(line: currentLine, "fx:product without an id, ignored")
-                return
-            }
-            item.products.append(
-                ProductReference(
-                    name: id, affected: attributes.trimmed("affected"), fixed: attributes.trimmed("fixed"),
-                    origin: .identifier))
+            if let affected = attributes.bytes("affected") { item.pending.append(.productAffected, affected, line: line) }
+            if let fixed = attributes.bytes("fixed") { item.pending.append(.productFixed, fixed, line: line) }
+            item.pending.append(.productID, attributes.bytes("id") ?? UnsafeBufferPointer(start: nil, count: 0), line: line)
         default:
             break
         }
@@ -376,74 +395,20 @@ extension FeedParser {
         return (FeedElement(rawValue: fieldCode) ?? .other).displayName
     }
 
+    /// Keeps a collected field's text for `ItemBuilder`, and notes what it settles.
     private func itemField(_ element: FeedElement, _ bytes: UnsafeBufferPointer<UInt8>) {
-        let line = fieldLine
+        item.pending.append(.element(element), bytes, markup: fieldMarkup, line: fieldLine)
         switch element {
         case .title:
-            item.title = fieldMarkup == .html ? PlainText.fromHTML(bytes) : PlainText.collapsed(bytes)
-        case .dcTitle:
-            if item.dcTitle == nil { item.dcTitle = PlainText.collapsed(bytes) }
+            item.hasTitle = true
         case .link:
-            let link = PlainText.trimmed(bytes)
-            if !link.isEmpty { item.link = link }
+            if !PlainText.isBlank(bytes) { item.hasLink = true }
         case .guid, .atomID:
-            let id = PlainText.trimmed(bytes)
-            if !id.isEmpty { item.guid = id }
-        case .pubDate:
-            if item.pubDate == nil { item.pubDate = dateField(bytes, line: line) }
-        case .dcDate:
-            if item.dcDate == nil { item.dcDate = dateField(bytes, line: line) }
-        case .published:
-            if item.published == nil { item.published = dateField(bytes, line: line) }
-        case .updated:
-            if item.updated == nil { item.updated = dateField(bytes, line: line) }
-        case .description, .atomSummary, .atomContent, .contentEncoded:
-            let rank = element == .description || element == .atomSummary ? 1 : 2
-            guard rank < item.summaryRank else { return }
-            item.summaryRank = rank
-            if defersSummaries {
-                item.pendingSummary = PendingSummary(bytes: Array(bytes), isHTML: fieldMarkup == .html)
-            } else {
-                item.summary = PlainText.summary(bytes, isHTML: fieldMarkup == .html)
-            }
-        case .category:
-            addCategory(PlainText.collapsed(bytes), domain: item.categoryDomain, line: line)
-            item.categoryDomain = nil
-        case .dcSubject:
-            let subject = PlainText.collapsed(bytes)
-            if !subject.isEmpty { item.categories.append(subject) }
-        case .fxArticle:
-            let article = PlainText.trimmed(bytes)
-            if !article.isEmpty { item.fxArticle = article }
-        case .fxRevision:
-            let value = PlainText.trimmed(bytes)
-            if let revision = Int(value), revision >= 1 {
-                item.revision = revision
-            } else {
-                warn(line: line, "fx:revision '\(value)' is not a positive integer, using 1")
-            }
-        case .fxSeverity:
-            if let severity = FeedParser.severity(bytes) {
-                item.fxSeverity = severity
-                return
-            }
-            let value = PlainText.trimmed(bytes)
-            if let severity = Severity.parse(value) {
-                item.fxSeverity = severity
-            } else {
-                warn(line: line, "fx:severity '\(value)' is not 1..4")
-            }
-        case .fxKind:
-            if let kind = FeedParser.kind(bytes) {
-                item.fxKind = kind
-                return
-            }
-            let value = PlainText.trimmed(bytes)
-            if let kind = Kind(parsing: value) {
-                item.fxKind = kind
-            } else {
-                warn(line: line, "fx:kind '\(value)' is not one of \(Kind.allNames)")
-            }
+            if !PlainText.isBlank(bytes) { item.hasGuid = true }
+        case .description, .atomSummary:
+            item.summaryRank = min(item.summaryRank, 1)
+        case .atomContent, .contentEncoded:
+            item.summaryRank = min(item.summaryRank, 2)
         default:
             break
         }
@@ -474,61 +439,26 @@ extension FeedParser {
 
     private static let kindNames: [(Kind, [UInt8])] = Kind.allCases.map { ($0, Array($0.rawValue.utf8)) }
 
-    /// A category (RSS text with `domain`, Atom `term` with `scheme`): always listed; the
-    /// `severity`, `kind` and `product` domains also set those fields (SPEC 2.2).
-    private func addCategory(_ text: String, domain: String?, line: Int?) {
-        guard !text.isEmpty else { return }
-        item.categories.append(text)
-        guard let domain = domain?.lowercased() else { return }
-        switch domain {
-        case "severity":
-            if let severity = Severity.parse(text) {
-                if item.categorySeverity == nil { item.categorySeverity = severity }
-            } else {
-                warn(line: line, "category severity '\(text)' is not 1..4")
-            }
-        case "kind":
-            if let kind = Kind(parsing: text) {
-                if item.categoryKind == nil { item.categoryKind = kind }
-            } else {
-                warn(line: line, "category kind '\(text)' is not one of \(Kind.allNames)")
-            }
-        case "product":
-            item.products.append(ProductReference(name: text, origin: .category))
-        default:
-            break
-        }
-    }
-
+    /// A date element's value for CVRF (items use `ItemBuilder`'s); warns when it does not parse.
     func dateField(_ bytes: UnsafeBufferPointer<UInt8>, line: Int?) -> DateField? {
-        guard bytes.contains(where: { !PlainText.isSpace($0) }) else { return nil }
-        if let date = FeedDate.parse(bytes: bytes) { return DateField(raw: "", date: date) }
-        let raw = PlainText.trimmed(bytes)
-        warn(line: line, "unparseable date '\(raw)'")
-        return DateField(raw: raw, date: nil)
+        var warnings: [FeedWarning] = []
+        let field = DateField(bytes, line: line, &warnings)
+        for warning in warnings { warn(line: warning.line, warning.message) }
+        return field
     }
 
     private func finishItem() {
-        let title = item.title ?? item.dcTitle ?? ""
-        // The first date that parses, in this order; else the first as written.
-        let published = item.published?.date ?? item.pubDate?.date ?? item.dcDate?.date ?? item.updated?.date
-        let firstDate = item.published ?? item.pubDate ?? item.dcDate ?? item.updated
-        let publishedRaw = published == nil ? firstDate?.raw : nil
-        var link = item.link
-        if link == nil, item.guidIsPermaLink, let guid = item.guid, guid.hasPrefix("http://") || guid.hasPrefix("https://") {
-            link = guid
-        }
-        let id =
-            item.fxArticle ?? item.guid ?? link
-            ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? publishedRaw ?? ""))
-        var feedItem = FeedItem(
-            line: item.line, id: id, revision: item.revision, title: title, link: link, published: published,
-            updated: item.updated?.date, severity: item.fxSeverity ?? item.categorySeverity,
-            kind: item.fxKind ?? item.categoryKind, products: item.products, categories: item.categories,
-            summary: item.summary ?? "")
-        feedItem.pendingSummary = item.pendingSummary
-        item = ItemDraft()
         result.itemCount += 1
+        let pending = item.pending
+        lastItemBytes = pending.bytes.count
+        item = ItemState(line: 0)
+        if let onPendingItem {
+            onPendingItem(pending)
+            return
+        }
+        var warnings: [FeedWarning] = []
+        let feedItem = pending.item(warnings: &warnings)
+        for warning in warnings { warn(line: warning.line, warning.message) }
         if let detail {
             detail.onEntry(feedItem, detail.entry)
         } else {

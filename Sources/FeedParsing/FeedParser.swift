@@ -132,20 +132,34 @@ public final class FeedParser {
     // RSS / Atom.
     @exclusivity(unchecked) var atomWithoutNamespace = false
     @exclusivity(unchecked) var itemDepth = 0
-    @exclusivity(unchecked) var item = ItemDraft()
+    @exclusivity(unchecked) var item = ItemState(line: 0)
+    @exclusivity(unchecked) var lastItemBytes = 0
 
     // CVRF.
     @exclusivity(unchecked) var cvrf = CVRFDraft()
 
     static let maxWarnings = 1000
-
-    /// Leaves each item's summary as written (`FeedItem.pendingSummary`) for the consumer
-    /// to make plain text with `completeSummary()` — on another thread, as `parse` does.
-    public var defersSummaries = false
+    /// Set by ``init(limits:onPendingItem:)``: items are handed over as collected.
+    let onPendingItem: ((PendingItem) -> Void)?
 
     public init(limits: FeedParserLimits = FeedParserLimits(), onItem: @escaping (FeedItem) -> Void) {
         self.limits = limits
         self.onItem = onItem
+        onPendingItem = nil
+        detail = nil
+        stack.reserveCapacity(64)
+        textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
+    }
+
+    /// Hands RSS items and Atom entries over as collected (``PendingItem``): the consumer
+    /// makes each ``FeedItem`` with `item(warnings:)` — on another thread, as `parse` does,
+    /// so that a second core does that work; the warnings about an item's fields come from
+    /// there, not in ``FeedParseResult/warnings``. CVRF documents, whose one item is
+    /// built from the whole document, are handed over finished.
+    public init(limits: FeedParserLimits = FeedParserLimits(), onPendingItem: @escaping (PendingItem) -> Void) {
+        self.limits = limits
+        onItem = { _ in }
+        self.onPendingItem = onPendingItem
         detail = nil
         stack.reserveCapacity(64)
         textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
@@ -159,6 +173,7 @@ public final class FeedParser {
     ) {
         self.limits = limits
         onItem = { _ in }
+        onPendingItem = nil
         detail = DetailReader(onEntry: onDetailedItem)
         stack.reserveCapacity(64)
         textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
@@ -677,13 +692,7 @@ struct Attributes {
 
     /// The value without surrounding white space; nil when absent or blank.
     func trimmed(_ name: StaticString, namespace: StaticString? = nil) -> String? {
-        guard let bytes = bytes(name, namespace: namespace) else { return nil }
-        var start = 0
-        var end = bytes.count
-        while start < end, PlainText.isSpace(bytes[start]) { start += 1 }
-        while end > start, PlainText.isSpace(bytes[end - 1]) { end -= 1 }
-        guard start < end else { return nil }
-        return Attributes.decode(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        bytes(name, namespace: namespace).flatMap(Attributes.trimmed)
     }
 
     /// The raw value (with `&#38;` still in it).
@@ -796,14 +805,5 @@ struct MislabelCheck {
             sequences += 1
             i += length
         }
-    }
-}
-
-extension FeedItem {
-    /// Makes `summary` from a summary the parser left as written (`FeedParser.defersSummaries`).
-    public mutating func completeSummary() {
-        guard let pending = pendingSummary else { return }
-        summary = pending.bytes.withUnsafeBufferPointer { PlainText.summary($0, isHTML: pending.isHTML) }
-        pendingSummary = nil
     }
 }

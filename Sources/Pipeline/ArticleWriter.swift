@@ -2,18 +2,18 @@ import Articles
 import FeedParsing
 import Foundation
 
-/// The second stage of `parse`: feed items handed over in batches from the parsing
-/// thread are normalised and written, in order, on a thread of its own.
+/// The second stage of `parse`: items handed over in batches from the parsing thread as
+/// collected are made feed items, normalised and written, in order, on a thread of its own.
 final class ArticleWriter: @unchecked Sendable {
     private let normalizer: ArticleNormalizer
     private let output: BufferedOutput
     private let format: Commands.ParseFormat
     /// Owned by the parsing thread until handed over.
-    private var batch: [FeedItem] = []
+    private var batch: [PendingItem] = []
     private let batchSize = 256
     /// Handed-over batches; at most `capacity` wait, so memory stays flat.
     private let queue = NSCondition()
-    private var waiting: [[FeedItem]] = []
+    private var waiting: [[PendingItem]] = []
     private var closed = false
     private let capacity = 4
     private let done = DispatchSemaphore(value: 0)
@@ -33,13 +33,13 @@ final class ArticleWriter: @unchecked Sendable {
         thread.start()
     }
 
-    func add(_ item: FeedItem) {
+    func add(_ item: PendingItem) {
         batch.append(item)
         if batch.count == batchSize { handOver() }
     }
 
     /// Hands over what is left, waits for the writing thread, and returns the number of
-    /// articles written and the normaliser's warnings.
+    /// articles written and the warnings about their fields and normalisation.
     func finish() -> (Int, [FeedWarning]) {
         if !batch.isEmpty { handOver() }
         queue.lock()
@@ -60,7 +60,7 @@ final class ArticleWriter: @unchecked Sendable {
         batch.reserveCapacity(batchSize)
     }
 
-    private func take() -> [FeedItem]? {
+    private func take() -> [PendingItem]? {
         queue.lock()
         defer { queue.unlock() }
         while waiting.isEmpty && !closed { queue.wait() }
@@ -69,9 +69,9 @@ final class ArticleWriter: @unchecked Sendable {
         return waiting.removeFirst()
     }
 
-    private func write(_ items: [FeedItem]) {
-        for var item in items {
-            item.completeSummary()
+    private func write(_ items: [PendingItem]) {
+        for pending in items {
+            let item = pending.item(warnings: &warnings)
             let article = normalizer.article(from: item, warnings: &warnings)
             switch format {
             case .json:

@@ -40,14 +40,13 @@ public enum Commands {
         if format == .json { output.write("{\"articles\": [") }
         // Two stages on two cores: this thread parses, another normalises and writes.
         let writer = ArticleWriter(normalizer: normalizer, output: output, format: format)
-        let parser = FeedParser { item in writer.add(item) }
-        parser.defersSummaries = true
+        let parser = FeedParser(onPendingItem: { item in writer.add(item) })
         // Unconditional: `parse` shows what the feed holds now.
         let loader = FeedLoader(catalog: configuration?.catalog, fetch: configuration?.fetch ?? FetchSettings())
         let outcome = loader.read(feed, validators: nil, into: parser)
         var result = parser.finish()
-        let (count, normalizerWarnings) = writer.finish()
-        var warnings = normalizerWarnings
+        let (count, itemWarnings) = writer.finish()
+        var warnings = itemWarnings
         if let failure = outcome.failure {
             result.error = FeedParseError(line: nil, message: failure)
         } else if let error = result.error, let contentType = outcome.contentType {

@@ -53,35 +53,65 @@ import Testing
         #expect(item.line == 6)
     }
 
-    @Test func aDeferredSummaryIsCompletedToTheSameText() throws {
-        // `parse` leaves summaries to its writer thread: completing one gives what the
-        // parser gives itself — for HTML, escaped HTML, CDATA, plain text and Atom content.
-        let xml = """
-            <rss version="2.0"><channel><title>t</title>
-            <item><guid>a</guid><description>&lt;p&gt;Fix &amp;amp; &lt;b&gt;ważne&lt;/b&gt;&lt;/p&gt;  more	text</description></item>
-            <item><guid>b</guid><description><![CDATA[<ul><li>one</li><li>two &eacute;</li></ul>]]></description></item>
-            <item><guid>c</guid></item>
+    @Test func anItemMadeOnAnotherThreadIsTheSameItem() throws {
+        // `parse` hands items over as collected and makes them on its writer thread: the
+        // items and the warnings are those of a parse that makes them itself — here for
+        // HTML, escaped HTML, CDATA, plain text, Atom content, links, ids, dates that do and
+        // do not parse, categories with domains and schemes, products and bad values, and
+        // for every document of the peer suite.
+        let rss = """
+            <rss version="2.0" xmlns:fx="urn:critfix:fix:1" xmlns:dc="http://purl.org/dc/elements/1.1/"
+                 xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>t</title>
+            <item><guid>a</guid><description>&lt;p&gt;Fix &amp;amp; &lt;b&gt;ważne&lt;/b&gt;&lt;/p&gt;  more	text</description>
+              <title>  First   title </title><title>second</title><pubDate>not a date</pubDate><dc:date>2026-11-02T10:00:00Z</dc:date>
+              <category domain="severity">2</category><category domain=" kind ">patch</category><category>plain</category>
+              <category domain="severity">seven</category><fx:severity>x</fx:severity><fx:kind>nonsense</fx:kind>
+              <fx:revision>-1</fx:revision><fx:product affected="&lt;10.7" fixed="10.7"/><fx:product affected="=1"/>
+              <fx:product id=" erp-ln  m3 " fixed=" 2 "/><dc:subject> subj </dc:subject></item>
+            <item><guid isPermaLink="true">https://x.example/b</guid><guid>ignored</guid>
+              <description><![CDATA[<ul><li>one</li><li>two &eacute;</li></ul>]]></description>
+              <atom:link rel="self" href="https://x.example/self"/><atom:link href=" https://x.example/alt "/>
+              <link>https://x.example/late</link></item>
+            <item><guid isPermaLink="false">   </guid><link>  </link><link>https://x.example/c</link><title>t</title>
+              <pubDate>Tue, 24 Nov 2026 11:59:40 +0000</pubDate></item>
+            <item><title>only a title</title></item>
             </channel></rss>
             """
         let atom = """
             <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>f</id>
-            <entry><id>e1</id><title>x</title><summary type="text">  plain   words </summary></entry>
-            <entry><id>e2</id><title>y</title><content type="html">&lt;p&gt;html &lt;i&gt;content&lt;/i&gt;&lt;/p&gt;</content></entry>
+            <entry><id>e1</id><title type="html">&lt;b&gt;x&lt;/b&gt;</title><summary type="text">  plain   words </summary>
+              <category term="security" scheme="kind"/><category term="2" scheme="severity"/><category scheme="x"/>
+              <link rel="alternate" href="https://x.example/e1"/><updated>2026-11-03T00:00:00Z</updated></entry>
+            <entry><id>e2</id><title>y</title><content type="html">&lt;p&gt;html &lt;i&gt;content&lt;/i&gt;&lt;/p&gt;</content>
+              <summary>wins over content</summary><content src="x"/></entry>
             </feed>
             """
-        for document in [xml, atom] {
-            let direct = parse(Array(document.utf8)).items
-            let deferred = parse(Array(document.utf8), defersSummaries: true).items
-            #expect(deferred.contains { $0.pendingSummary != nil })
-            #expect(deferred.allSatisfy { $0.summary.isEmpty })
-            let completed = deferred.map { item -> FeedItem in
-                var item = item
-                item.completeSummary()
-                return item
-            }
-            #expect(completed == direct)
-            #expect(!direct.filter { !$0.summary.isEmpty }.isEmpty)
+        let rdf = """
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+            <channel rdf:about="c"><title>t</title></channel>
+            <item rdf:about=" https://x.example/r1 "><title>r1</title></item><item rdf:about=""><title>r2</title></item>
+            </rdf:RDF>
+            """
+        var documents = [rss, atom, rdf].map { Array($0.utf8) }
+        let peerFiles = FileManager.default.enumerator(atPath: PeerSuiteTests.folder.path)?
+            .compactMap { $0 as? String }.filter { $0.hasSuffix(".xml") }.sorted() ?? []
+        #expect(peerFiles.count > 100, "the peer suite is beside the repository")
+        for file in peerFiles {
+            documents.append(Array(try Data(contentsOf: PeerSuiteTests.folder.appendingPathComponent(file))))
         }
+        for document in documents {
+            let direct = parse(document)
+            let deferred = parse(document, defersItems: true)
+            #expect(deferred.items == direct.items)
+            let order = { (a: FeedWarning, b: FeedWarning) in (a.line ?? 0, a.message) < (b.line ?? 0, b.message) }
+            #expect(deferred.result.warnings.sorted(by: order) == direct.result.warnings.sorted(by: order))
+            #expect(deferred.result.error == direct.result.error)
+        }
+        let sample = parse(Array(rss.utf8)).items
+        #expect(sample.map(\.id) == ["a", "https://x.example/b", "https://x.example/c", sample[3].id])
+        #expect(sample[0].title == "First title")
+        #expect(sample[1].link == "https://x.example/alt")
+        #expect(sample[0].products.map(\.name) == ["erp-ln m3"])
     }
 
     @Test func categoriesOnly() throws {

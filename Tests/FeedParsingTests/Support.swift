@@ -2,13 +2,18 @@ import Articles
 import FeedParsing
 import Foundation
 
-/// Parses `bytes` fed in chunks of `chunkSize` bytes and collects the items.
+/// Parses `bytes` fed in chunks of `chunkSize` bytes and collects the items. With
+/// `defersItems`, items are handed over as collected (`PendingItem`) and made here, after
+/// the parse, as `parse`'s second thread does; their warnings end the result's.
 func parse(
-    _ bytes: [UInt8], chunkSize: Int? = nil, limits: FeedParserLimits = FeedParserLimits(), defersSummaries: Bool = false
+    _ bytes: [UInt8], chunkSize: Int? = nil, limits: FeedParserLimits = FeedParserLimits(), defersItems: Bool = false
 ) -> (items: [FeedItem], result: FeedParseResult) {
     var items: [FeedItem] = []
-    let parser = FeedParser(limits: limits) { items.append($0) }
-    parser.defersSummaries = defersSummaries
+    var pending: [PendingItem] = []
+    let parser =
+        defersItems
+        ? FeedParser(limits: limits, onPendingItem: { pending.append($0) })
+        : FeedParser(limits: limits) { items.append($0) }
     bytes.withUnsafeBytes { all in
         let size = chunkSize ?? max(all.count, 1)
         var offset = 0
@@ -18,7 +23,8 @@ func parse(
             offset = end
         }
     }
-    let result = parser.finish()
+    var result = parser.finish()
+    for item in pending { items.append(item.item(warnings: &result.warnings)) }
     return (items, result)
 }
 
