@@ -79,14 +79,22 @@ public struct Planner {
             }
         }
         recorded.sort { ($0.severity, $0.published, $0.feed, $0.article) < ($1.severity, $1.published, $1.feed, $1.article) }
+        // The articles themselves go in first, in key order: their table is ordered by key,
+        // and its rows are large, so appending them in order is cheaper than inserting them
+        // all over it.
         var linesOfRecorded = [Set<Int>](repeating: [], count: feeds.count)
-        for (_, _, feed, index) in recorded {
+        let byKey = recorded.map { (key: feeds[$0.feed].articles[$0.article].key, feed: $0.feed, article: $0.article) }
+            .sorted { $0.key < $1.key }
+        for (key, feed, index) in byKey {
             let article = feeds[feed].articles[index]
-            let previous = seen[feed][article.key]
-            if previous == nil { plan.newArticles += 1 } else { plan.revisedArticles += 1 }
+            if seen[feed][key] == nil { plan.newArticles += 1 } else { plan.revisedArticles += 1 }
             if article.isUnmatched { plan.unmatchedArticles += 1 }
             try outbox.add(article)
             linesOfRecorded[feed].insert(article.line)
+        }
+        for (_, _, feed, index) in recorded {
+            let article = feeds[feed].articles[index]
+            let previous = seen[feed][article.key]
             let clock = ContinuousClock.now
             matcher.matches(article, into: &matches)
             plan.matcherSeconds += (ContinuousClock.now - clock).seconds

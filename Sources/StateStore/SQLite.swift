@@ -117,7 +117,16 @@ struct Statement {
             case .null: sqlite3_bind_null(handle, index)
             case .int(let v): sqlite3_bind_int64(handle, index, v)
             case .double(let v): sqlite3_bind_double(handle, index, v)
-            case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+            case .text(var v):
+                // By pointer and length: no C string is made (a short String would be copied into one).
+                v.withUTF8 { bytes in
+                    if let start = bytes.baseAddress {
+                        let text = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
+                        _ = sqlite3_bind_text(handle, index, text, Int32(bytes.count), transient)
+                    } else {
+                        _ = sqlite3_bind_text(handle, index, "", 0, transient)
+                    }
+                }
             case .utf8(let v) where v.isEmpty: sqlite3_bind_text(handle, index, "", 0, transient)
             case .utf8(let v):
                 v.withUnsafeBytes { bytes in
