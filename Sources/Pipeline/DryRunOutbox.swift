@@ -8,6 +8,9 @@ import StateStore
 final class DryRunOutbox: OutboxWriter {
     private let console: Console
     private var labels: [String] = []
+    /// `KEY#REVISION` → its label: articles are added before their notifications, not
+    /// necessarily just before.
+    private var labelOfArticle: [String: Int32] = [:]
     private var articleOfNotification: [Int32] = []
     private var text = ""
 
@@ -16,11 +19,14 @@ final class DryRunOutbox: OutboxWriter {
     }
 
     func add(_ article: Article) {
-        labels.append("\(article.key)#\(article.revision) severity \(article.severity)")
+        let name = "\(article.key)#\(article.revision)"
+        labelOfArticle[name] = Int32(labels.count)
+        labels.append("\(name) severity \(article.severity)")
     }
 
     func add(_ notification: PlannedNotification) -> Int64 {
-        articleOfNotification.append(Int32(labels.count - 1))
+        let article = notification.article
+        articleOfNotification.append(labelOfArticle["\(article.key)#\(article.revision)"] ?? 0)
         return Int64(articleOfNotification.count - 1)
     }
 
