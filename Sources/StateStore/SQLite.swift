@@ -54,6 +54,29 @@ final class SQLiteConnection {
 
     var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// A passive checkpoint: copies into the file what the log holds and no reader needs.
+    func checkpoint() {
+        guard let handle else { return }
+        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+
+    /// After each commit, has `checkpointer` fold the log into the file once it is long
+    /// (in place of SQLite's automatic checkpoint, made by the committing connection);
+    /// nil restores that. The checkpointer must outlive the hook.
+    func checkpoint(with checkpointer: Checkpointer?) {
+        guard let handle else { return }
+        guard let checkpointer else {
+            sqlite3_wal_autocheckpoint(handle, Checkpointer.threshold)
+            return
+        }
+        sqlite3_wal_hook(handle, { context, _, _, pages in
+            if pages >= Checkpointer.threshold, let context {
+                Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().schedule()
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(checkpointer).toOpaque())
+    }
+
     func execute(_ sql: String) throws(StateStoreError) {
         var error: UnsafeMutablePointer<CChar>?
         if sqlite3_exec(handle, sql, nil, nil, &error) != SQLITE_OK {

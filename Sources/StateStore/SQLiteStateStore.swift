@@ -15,6 +15,7 @@ public final class SQLiteStateStore: StateStore {
         return connection
     }
     private var lockDescriptor: Int32 = -1
+    private var checkpointer: Checkpointer?
 
     /// Opens (creating the file and its directory when missing) and migrates.
     public init(path: String) throws(StateStoreError) {
@@ -38,6 +39,11 @@ public final class SQLiteStateStore: StateStore {
             PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;
             """)
         try Migrations.apply(to: db)
+        if path != ":memory:" {
+            let checkpointer = try Checkpointer(path: path)
+            self.checkpointer = checkpointer
+            connection.checkpoint(with: checkpointer)
+        }
     }
 
     deinit {
@@ -45,6 +51,9 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func close() {
+        connection.checkpoint(with: nil)
+        checkpointer?.close()
+        checkpointer = nil
         db.close()
         if lockDescriptor >= 0 { Glibc.close(lockDescriptor) }
         lockDescriptor = -1

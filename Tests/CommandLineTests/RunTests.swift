@@ -147,6 +147,12 @@ import Testing
         let second = try scenario.run()
         #expect(second.status == 0, "stderr: \(second.stderr)")
         #expect(try scenario.messages().count == count)
+        // Closed, the state is one whole file: the log folded in and removed.
+        #expect(!FileManager.default.fileExists(atPath: scenario.state + "-wal"))
+        let check = try CLI.python(
+            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
+            [scenario.state])
+        #expect(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
     }
 
     @Test func dryRunPrintsAndChangesNothing() throws {

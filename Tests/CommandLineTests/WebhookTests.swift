@@ -267,7 +267,8 @@ private struct WebhookScenario {
             while process.isRunning, Date() < deadline, try receiver.requests().count == before {
                 Thread.sleep(forTimeInterval: 0.02)
             }
-            Thread.sleep(forTimeInterval: Double.random(in: 0.02...0.8, using: &generatorRandom))
+            // Soon enough that the run is still sending (all of them take well under a second).
+            Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.15, using: &generatorRandom))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
