@@ -47,10 +47,12 @@ public struct FeedParseResult: Sendable {
     public var warnings: [FeedWarning]
     /// Fatal: not well-formed, not a feed, limit exceeded, I/O. Items already handed out stay valid.
     public var error: FeedParseError?
-    /// Items handed to `onItem`.
+    /// Items handed over (to `onItem`, `onPendingItem` or `onDetailedItem`).
     public var itemCount: Int
     /// The feed in detail: only from a parser made with ``FeedParser/init(limits:onDetailedItem:)``.
     public var detail: FeedDetail?
+    /// Warnings beyond ``FeedParser/maxWarnings``, counted in the last of `warnings`.
+    public var suppressedWarnings = 0
 
     public init(
         title: String? = nil, format: FeedFormat? = nil, warnings: [FeedWarning] = [], error: FeedParseError? = nil,
@@ -138,7 +140,8 @@ public final class FeedParser {
     // CVRF.
     @exclusivity(unchecked) var cvrf = CVRFDraft()
 
-    static let maxWarnings = 1000
+    /// Warnings kept per document; more are counted, not listed.
+    public static let maxWarnings = 1000
     /// Set by ``init(limits:onPendingItem:)``: items are handed over as collected.
     let onPendingItem: ((PendingItem) -> Void)?
 
@@ -158,7 +161,7 @@ public final class FeedParser {
     /// built from the whole document, are handed over finished.
     public init(limits: FeedParserLimits = FeedParserLimits(), onPendingItem: @escaping (PendingItem) -> Void) {
         self.limits = limits
-        onItem = { _ in }
+        onItem = { item in onPendingItem(PendingItem(finished: item)) }
         self.onPendingItem = onPendingItem
         detail = nil
         stack.reserveCapacity(64)
@@ -255,6 +258,7 @@ public final class FeedParser {
                 "the document declares encoding \"\(mislabel.label)\" but its bytes are UTF-8: libxml2 decodes by the "
                     + "declaration, so non-ASCII text is garbled (the feed should declare encoding=\"UTF-8\")")
         }
+        result.suppressedWarnings = suppressedWarnings
         if suppressedWarnings > 0 {
             result.warnings.append(FeedWarning(line: nil, "\(suppressedWarnings) more warnings not shown"))
         }

@@ -11,6 +11,8 @@ public struct PendingItem: Sendable {
     public let line: Int
     var bytes: [UInt8] = []
     var fields: [Field] = []
+    /// An item made whole by the parser (CVRF's, built from the whole document).
+    var finished: FeedItem?
 
     /// `capacity`: bytes to reserve, so that an item's fields rarely make the buffer grow.
     init(line: Int, capacity: Int = 0) {
@@ -54,8 +56,14 @@ public struct PendingItem: Sendable {
         fields.append(Field(kind: kind, markup: markup, line: Int32(clamping: line), start: Int32(start), end: Int32(bytes.count)))
     }
 
+    init(finished item: FeedItem) {
+        line = item.line
+        finished = item
+    }
+
     /// The item, and the warnings about its fields (each with its line).
     public func item(warnings: inout [FeedWarning]) -> FeedItem {
+        if let finished { return finished }
         var builder = ItemBuilder(line: line)
         bytes.withUnsafeBufferPointer { all in
             for field in fields {
@@ -238,7 +246,7 @@ extension DateField {
     /// A date element's value; nil when blank. One that does not parse is kept as written
     /// (an id may fall back to it) and warned about.
     init?(_ bytes: UnsafeBufferPointer<UInt8>, line: Int?, _ warnings: inout [FeedWarning]) {
-        guard bytes.contains(where: { !PlainText.isSpace($0) }) else { return nil }
+        guard !PlainText.isBlank(bytes) else { return nil }
         if let date = FeedDate.parse(bytes: bytes) {
             self.init(raw: "", date: date)
             return

@@ -29,12 +29,12 @@ enum PlainText {
         return text.withUTF8 { collapsed($0) }
     }
 
-    /// The text without surrounding white space, otherwise as written (ids, links, dates).
     /// True when `bytes` hold nothing but white space.
     static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         !bytes.contains { !isSpace($0) }
     }
 
+    /// The text without surrounding white space, otherwise as written (ids, links, dates).
     static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         var start = 0
         var end = bytes.count

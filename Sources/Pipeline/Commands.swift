@@ -54,6 +54,17 @@ public enum Commands {
         }
         warnings = result.warnings + warnings
         warnings.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+        // The items' warnings come from the writer thread: the parser's limit is applied
+        // to them all together (the parser's own count of those it dropped stays).
+        var listed = warnings
+        if result.suppressedWarnings > 0 {
+            listed.removeAll { $0.line == nil && $0.message.hasSuffix(" more warnings not shown") }
+        }
+        if listed.count > FeedParser.maxWarnings {
+            let dropped = listed.count - FeedParser.maxWarnings + result.suppressedWarnings
+            warnings = Array(listed.prefix(FeedParser.maxWarnings))
+            warnings.append(FeedWarning(line: nil, "\(dropped) more warnings not shown"))
+        }
         var messages = warnings.map(\.description)
         if let error = result.error { messages.append(error.description) }
         switch format {

@@ -2,9 +2,10 @@ import Articles
 import StateStore
 
 /// The outbox of `run --dry-run`: instead of recording, it prints each delivery as the
-/// planner makes it — article by article, not in dispatch order, so that a dry run of a
-/// burst for a hundred thousand customers streams rather than holds the run. It keeps
-/// one label per article and four bytes per notification (for digests, listed last).
+/// planner makes it — article by article (most severe first, but not across customers'
+/// plans as dispatch is), so that a dry run of a burst for a hundred thousand customers
+/// streams rather than holds the run. It keeps one label per article, found by key, and
+/// four bytes per notification (for digests, listed last).
 final class DryRunOutbox: OutboxWriter {
     private let console: Console
     private var labels: [String] = []
@@ -26,7 +27,10 @@ final class DryRunOutbox: OutboxWriter {
 
     func add(_ notification: PlannedNotification) -> Int64 {
         let article = notification.article
-        articleOfNotification.append(labelOfArticle["\(article.key)#\(article.revision)"] ?? 0)
+        guard let label = labelOfArticle["\(article.key)#\(article.revision)"] else {
+            preconditionFailure("a notification of an article not added: \(article.key)")
+        }
+        articleOfNotification.append(label)
         return Int64(articleOfNotification.count - 1)
     }
 

@@ -125,7 +125,11 @@ public struct Planner {
         }
         for (index, loaded) in feeds.enumerated() where loaded.failure == nil {
             let lines = linesOfRecorded[index]
-            for warning in loaded.warnings where warning.line.map(lines.contains) ?? !lines.isEmpty {
+            // By line: an item's warnings about its fields come when the item ends.
+            let warnings = loaded.warnings.enumerated().sorted {
+                ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset)
+            }
+            for (_, warning) in warnings where warning.line.map(lines.contains) ?? !lines.isEmpty {
                 plan.warnings.append("\(loaded.feed.name): \(warning)")
             }
         }

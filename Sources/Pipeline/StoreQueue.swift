@@ -25,6 +25,22 @@ final class StoreQueue: @unchecked Sendable {
     /// are. Throws the failure of an earlier recording: after one, nothing more is recorded.
     func record(_ outcomes: [DeliveryOutcome], wait: Bool = false) throws(StateStoreError) {
         try checkFailure()
+        if wait {
+            // On this thread, once the queue is idle: no switch of threads per message.
+            let failed: StateStoreError? = queue.sync {
+                do throws(StateStoreError) {
+                    try store.record(outcomes)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failed {
+                lock.withLock { failure = failed }
+                throw failed
+            }
+            return
+        }
         recordSlots.wait()
         queue.async { [self] in
             defer { recordSlots.signal() }
@@ -34,10 +50,6 @@ final class StoreQueue: @unchecked Sendable {
             } catch {
                 lock.withLock { failure = error }
             }
-        }
-        if wait {
-            queue.sync {}
-            try checkFailure()
         }
     }
 

@@ -21,8 +21,8 @@ public struct StateStoreError: Error, Sendable, CustomStringConvertible {
 // SQLITE_TRANSIENT is a macro that Swift cannot import.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// Owns one sqlite3 handle; used from one thread at a time (the run is sequential
-/// where it touches the store).
+/// Owns one sqlite3 handle; used by one thread at a time (the outbox's inserts, the
+/// dispatch's store queue and the rest of the run take turns, never overlap).
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
@@ -117,7 +117,6 @@ final class SQLiteConnection {
         return Statement(handle: prepared, connection: self)
     }
 
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     var changes: Int { Int(sqlite3_changes(handle)) }
 }
 
@@ -184,9 +183,11 @@ struct Statement {
     func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
     func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    /// By length, as text is bound: a NUL inside does not cut it short.
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
-        return String(cString: pointer)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
     func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : double(column) }
     func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : Int(int(column)) }

@@ -9,7 +9,8 @@ import Matching
 /// The planner's thread encodes each row; a queue of the writer's own inserts them, in
 /// order, while the planner matches the next articles. Notification ids are given here
 /// (the transaction holds the write lock, so nobody else takes one), so no add waits for
-/// SQLite. The connection is used only by that queue until `commit` has drained it.
+/// SQLite. While inserts run, nothing else uses the connection: the store's other work
+/// inside the transaction first waits for them (`flushInserts`, `waitForInserts`).
 final class SQLiteOutboxWriter: OutboxWriter {
     private let store: SQLiteStateStore
     private let db: SQLiteConnection
@@ -31,9 +32,14 @@ final class SQLiteOutboxWriter: OutboxWriter {
         self.caughtUp = caughtUp
         inserts = try Inserts(db: db)
         try db.execute("BEGIN IMMEDIATE")
-        let last = try db.statement("SELECT COALESCE(MAX(id), 0) FROM notifications")
-        nextNotification = try last.step() ? last.int(0) + 1 : 1
-        last.reset()
+        do {
+            let last = try db.statement("SELECT COALESCE(MAX(id), 0) FROM notifications")
+            nextNotification = try last.step() ? last.int(0) + 1 : 1
+            last.reset()
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
         pending.reserveCapacity(Self.rowsPerHandOver)
     }
 
@@ -41,6 +47,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
         guard open else { return }
         inserts.drain()
         try? db.execute("ROLLBACK")
+        store.openOutbox = nil
     }
 
     func add(_ article: Article) throws(StateStoreError) {
@@ -64,6 +71,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
     func commit() throws(StateStoreError) {
         guard open else { return }
         open = false
+        defer { store.openOutbox = nil }
         do {
             try handOver()
             try inserts.finish()
@@ -81,6 +89,14 @@ final class SQLiteOutboxWriter: OutboxWriter {
     /// connection (rows not yet handed over wait for the next batch or `commit`).
     func waitForInserts() {
         inserts.drain()
+    }
+
+    /// Inserts every row added so far, and throws if one failed: a write that joins the
+    /// transaction must not go ahead after a failed insert (SQLite may have rolled the
+    /// transaction back, and the write would then be committed on its own).
+    func flushInserts() throws(StateStoreError) {
+        try handOver()
+        try inserts.finish()
     }
 
     private func append(_ row: Row) throws(StateStoreError) {

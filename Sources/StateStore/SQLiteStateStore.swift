@@ -107,6 +107,7 @@ public final class SQLiteStateStore: StateStore {
 
     public func recordFetches(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError) {
         guard !fetches.isEmpty else { return }
+        try openOutbox?.flushInserts()
         try db.transaction { () throws(StateStoreError) in
             for (name, fetch) in fetches where fetch.error == nil {
                 try db.statement(
@@ -327,15 +328,15 @@ public final class SQLiteStateStore: StateStore {
 
     private func entries(status: String, limit: Int) throws(StateStoreError) -> [StatusReport.Entry] {
         precondition(status == "retrying" || status == "dead", "only failed deliveries are indexed by status")
-        // The status is written into the query, so that SQLite can use the partial index.
+        // The index's own condition is repeated, so that SQLite uses the partial index.
         let rows = try db.statement(
             """
             SELECT d.customer, d.is_digest, d.channel, d.address, d.attempts, d.next_attempt, d.last_error,
                    (SELECT group_concat(n.article_key, char(10)) FROM delivery_items i
                     JOIN notifications n ON n.id = i.notification_id WHERE i.delivery_id = d.id)
-            FROM deliveries d WHERE d.status = '\(status)' ORDER BY d.updated DESC, d.id LIMIT ?
+            FROM deliveries d WHERE d.status IN ('retrying', 'dead') AND d.status = ? ORDER BY d.updated DESC, d.id LIMIT ?
             """
-        ).bind(.int(Int64(limit)))
+        ).bind(.text(status), .int(Int64(limit)))
         var result: [StatusReport.Entry] = []
         while try rows.step() {
             result.append(

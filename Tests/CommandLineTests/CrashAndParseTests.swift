@@ -118,4 +118,19 @@ import Testing
         #expect((json["articles"] as? [[String: Any]])?.count == 2)
         #expect((json["warnings"] as? [String])?.isEmpty == false)
     }
+
+    @Test func warningsStopAtAThousandPerDocument() throws {
+        // The items' warnings are made on `parse`'s second thread: the limit still holds.
+        let directory = try CLI.scratch()
+        let items = (0..<1100).map { rssItem("W\($0)", severity: 9, kind: "patch", products: [("erp-ln", nil)], day: 1) }
+        try CLI.write(rssFeed(items), to: directory + "/noisy.xml")
+        let result = try CLI.critfix(["parse", directory + "/noisy.xml", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((json["articles"] as? [[String: Any]])?.count == 1100)
+        let warnings = json["warnings"] as? [String] ?? []
+        // Two per item: the value the parser refuses, and the default the normaliser uses.
+        #expect(warnings.count == 1001)
+        #expect(warnings.contains { $0.contains("fx:severity '9' is not 1..4") })
+        #expect(warnings.last == "1200 more warnings not shown")
+    }
 }

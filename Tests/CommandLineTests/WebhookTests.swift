@@ -268,7 +268,7 @@ private struct WebhookScenario {
                 Thread.sleep(forTimeInterval: 0.02)
             }
             // Soon enough that the run is still sending (all of them take well under a second).
-            Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.15, using: &generatorRandom))
+            Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.3, using: &generatorRandom))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1

@@ -57,8 +57,8 @@ import Testing
         // `parse` hands items over as collected and makes them on its writer thread: the
         // items and the warnings are those of a parse that makes them itself — here for
         // HTML, escaped HTML, CDATA, plain text, Atom content, links, ids, dates that do and
-        // do not parse, categories with domains and schemes, products and bad values, and
-        // for every document of the peer suite.
+        // do not parse, categories with domains and schemes, products and bad values, CVRF
+        // (whose item the parser finishes itself), and every document of the peer suite.
         let rss = """
             <rss version="2.0" xmlns:fx="urn:critfix:fix:1" xmlns:dc="http://purl.org/dc/elements/1.1/"
                  xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>t</title>
@@ -92,7 +92,8 @@ import Testing
             <item rdf:about=" https://x.example/r1 "><title>r1</title></item><item rdf:about=""><title>r2</title></item>
             </rdf:RDF>
             """
-        var documents = [rss, atom, rdf].map { Array($0.utf8) }
+        var documents = [rss, atom, rdf, CVRFTests.cvrf12(), CVRFTests.cvrf12(withThreat: false)].map { Array($0.utf8) }
+        #expect(parse(Array(CVRFTests.cvrf12().utf8), defersItems: true).items.count == 1, "a CVRF item is handed over finished")
         let peerFiles = FileManager.default.enumerator(atPath: PeerSuiteTests.folder.path)?
             .compactMap { $0 as? String }.filter { $0.hasSuffix(".xml") }.sorted() ?? []
         #expect(peerFiles.count > 100, "the peer suite is beside the repository")
