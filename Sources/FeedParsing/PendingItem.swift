@@ -162,37 +162,36 @@ struct ItemBuilder {
             let article = PlainText.trimmed(bytes)
             if !article.isEmpty { item.fxArticle = article }
         case .fxRevision:
-            let value = PlainText.trimmed(bytes)
-            if let revision = Int(value), revision >= 1 {
-                item.revision = revision
-            } else {
-                warnings.append(FeedWarning(line: line, "fx:revision '\(value)' is not a positive integer, using 1"))
+            let revision = Self.value(bytes, parse: { Int($0).flatMap { $0 >= 1 ? $0 : nil } }, line: line, &warnings) {
+                "fx:revision '\($0)' is not a positive integer, using 1"
             }
+            if let revision { item.revision = revision }
         case .fxSeverity:
-            if let severity = FeedParser.severity(bytes) {
-                item.fxSeverity = severity
-                return
+            let severity = Self.value(bytes, fast: FeedParser.severity, parse: Severity.parse, line: line, &warnings) {
+                "fx:severity '\($0)' is not 1..4"
             }
-            let value = PlainText.trimmed(bytes)
-            if let severity = Severity.parse(value) {
-                item.fxSeverity = severity
-            } else {
-                warnings.append(FeedWarning(line: line, "fx:severity '\(value)' is not 1..4"))
-            }
+            if let severity { item.fxSeverity = severity }
         case .fxKind:
-            if let kind = FeedParser.kind(bytes) {
-                item.fxKind = kind
-                return
+            let kind = Self.value(bytes, fast: FeedParser.kind, parse: Kind.init(parsing:), line: line, &warnings) {
+                "fx:kind '\($0)' is not one of \(Kind.allNames)"
             }
-            let value = PlainText.trimmed(bytes)
-            if let kind = Kind(parsing: value) {
-                item.fxKind = kind
-            } else {
-                warnings.append(FeedWarning(line: line, "fx:kind '\(value)' is not one of \(Kind.allNames)"))
-            }
+            if let kind { item.fxKind = kind }
         default:
             break
         }
+    }
+
+    /// An extension element's value: read from the bytes by `fast` (the usual forms), else
+    /// from the trimmed text by `parse`; when neither reads it, warned about with `problem`.
+    private static func value<T>(
+        _ bytes: UnsafeBufferPointer<UInt8>, fast: (UnsafeBufferPointer<UInt8>) -> T? = { _ in nil },
+        parse: (String) -> T?, line: Int, _ warnings: inout [FeedWarning], problem: (String) -> String
+    ) -> T? {
+        if let value = fast(bytes) { return value }
+        let text = PlainText.trimmed(bytes)
+        if let value = parse(text) { return value }
+        warnings.append(FeedWarning(line: line, problem(text)))
+        return nil
     }
 
     /// A category (RSS text with `domain`, Atom `term` with `scheme`): always listed; the

@@ -110,7 +110,7 @@ public final class EmailDispatcher: @unchecked Sendable {
         let dispatcher: EmailDispatcher
         let storeQueue: StoreQueue
         private var chunks: [Chunk] = []
-        private var next: Pending<Batch>?
+        private var next: Handoff<Result<Batch, StateStoreError>>?
 
         init(dispatcher: EmailDispatcher, storeQueue: StoreQueue) {
             self.dispatcher = dispatcher
@@ -123,7 +123,7 @@ public final class EmailDispatcher: @unchecked Sendable {
             if chunks.isEmpty {
                 guard let pending = next else { return nil }
                 next = nil
-                let batch = try pending.wait()
+                let batch = try pending.wait().get()
                 guard let last = batch.due.last else { return nil }
                 if batch.due.count == dispatcher.batchSize { next = read(after: last.position) }
                 let size = dispatcher.chunkSize
@@ -134,7 +134,7 @@ public final class EmailDispatcher: @unchecked Sendable {
             return chunks.popLast()
         }
 
-        private func read(after: DispatchPosition?) -> Pending<Batch> {
+        private func read(after: DispatchPosition?) -> Handoff<Result<Batch, StateStoreError>> {
             let dispatcher = self.dispatcher
             return storeQueue.read { store throws(StateStoreError) in
                 let due = try store.dueDeliveries(
@@ -211,8 +211,8 @@ public final class EmailDispatcher: @unchecked Sendable {
 
     /// Renders `requests` in the background, on every core (rendering is most of a
     /// delivery's CPU); the messages are still handed to the transport one by one, in order.
-    func render(_ chunk: Chunk) -> RenderJob {
-        let job = RenderJob()
+    func render(_ chunk: Chunk) -> Handoff<[RenderedEmail?]> {
+        let job = Handoff<[RenderedEmail?]>()
         let renderer = self.renderer
         let requests = Array(chunk.batch.requests[chunk.start..<chunk.end])
         let mboxText = transport.wantsMboxText
@@ -302,19 +302,20 @@ public final class EmailDispatcher: @unchecked Sendable {
     }
 }
 
-/// Messages being rendered in the background: `wait` returns them once they all are.
-final class RenderJob: @unchecked Sendable {
-    // Written once by the rendering thread before `done` is signalled, read only after.
-    private var emails: [RenderedEmail?] = []
+/// A value made on another thread: `wait` returns it once `finish` has given it.
+final class Handoff<Value>: @unchecked Sendable {
+    // Written once by the producing thread before `done` is signalled, read only after.
+    private var value: Value?
     private let done = DispatchSemaphore(value: 0)
 
-    func finish(_ emails: [RenderedEmail?]) {
-        self.emails = emails
+    func finish(_ value: Value) {
+        self.value = value
         done.signal()
     }
 
-    func wait() -> [RenderedEmail?] {
+    /// Waits for the value; call once.
+    func wait() -> Value {
         done.wait()
-        return emails
+        return value!
     }
 }

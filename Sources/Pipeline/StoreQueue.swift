@@ -53,13 +53,15 @@ final class StoreQueue: @unchecked Sendable {
         }
     }
 
-    /// Runs `work` after every job queued before it; `Pending.wait` returns its result.
-    func read<T>(_ work: @escaping @Sendable (any StateStore) throws(StateStoreError) -> T) -> Pending<T> {
-        let pending = Pending<T>()
+    /// Runs `work` after every job queued before it; the hand-off gives its result.
+    func read<T>(_ work: @escaping @Sendable (any StateStore) throws(StateStoreError) -> T)
+        -> Handoff<Result<T, StateStoreError>>
+    {
+        let result = Handoff<Result<T, StateStoreError>>()
         queue.async { [self] in
-            pending.finish(Result { () throws(StateStoreError) -> T in try work(store) })
+            result.finish(Result { () throws(StateStoreError) -> T in try work(store) })
         }
-        return pending
+        return result
     }
 
     /// Waits until every queued job is done.
@@ -77,23 +79,5 @@ final class StoreQueue: @unchecked Sendable {
 
     private func checkFailure() throws(StateStoreError) {
         if let failure = currentFailure { throw failure }
-    }
-}
-
-/// The result of a job queued on a `StoreQueue`.
-final class Pending<T>: @unchecked Sendable {
-    // Written once by the queue before `done` is signalled, read only after.
-    private var result: Result<T, StateStoreError>?
-    private let done = DispatchSemaphore(value: 0)
-
-    fileprivate func finish(_ result: Result<T, StateStoreError>) {
-        self.result = result
-        done.signal()
-    }
-
-    /// Waits for the job; call once.
-    func wait() throws(StateStoreError) -> T {
-        done.wait()
-        return try result!.get()
     }
 }

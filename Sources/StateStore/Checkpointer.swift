@@ -7,15 +7,17 @@ import Foundation
 /// the writer's connection folds in what is left when it closes.
 final class Checkpointer: @unchecked Sendable {
     // `connection` is used only on `queue`; `scheduled` only under `lock`.
-    private let connection: SQLiteConnection
+    private let path: String
+    /// Opened with the first checkpoint: most runs (`status`, a quiet `run`) never need one.
+    private var connection: SQLiteConnection?
     private let queue = DispatchQueue(label: "critfix.checkpoint")
     private let lock = NSLock()
     private var scheduled = false
     /// Log pages after which a checkpoint is started (SQLite's own default).
     static let threshold: Int32 = 1000
 
-    init(path: String) throws(StateStoreError) {
-        connection = try SQLiteConnection(path: path)
+    init(path: String) {
+        self.path = path
     }
 
     /// Starts a checkpoint unless one is waiting to start.
@@ -27,12 +29,14 @@ final class Checkpointer: @unchecked Sendable {
         guard start else { return }
         queue.async { [self] in
             lock.withLock { scheduled = false }
-            connection.checkpoint()
+            // One that cannot open leaves the log to the writer, which folds it in on close.
+            if connection == nil { connection = try? SQLiteConnection(path: path) }
+            connection?.checkpoint()
         }
     }
 
     /// Waits for a running checkpoint and closes the connection.
     func close() {
-        queue.sync { connection.close() }
+        queue.sync { connection?.close() }
     }
 }

@@ -40,7 +40,7 @@ public final class SQLiteStateStore: StateStore {
             """)
         try Migrations.apply(to: db)
         if path != ":memory:" {
-            let checkpointer = try Checkpointer(path: path)
+            let checkpointer = Checkpointer(path: path)
             self.checkpointer = checkpointer
             connection.checkpoint(with: checkpointer)
         }
