@@ -22,8 +22,8 @@ public struct AffectedProduct: Sendable, Hashable {
 
 /// An article as the matcher sees it: normalised, keyed and revised.
 public struct Article: Sendable, Hashable {
-    public var feed: String
-    public var id: String
+    public var feed: String { didSet { key = Self.key(feed, id) } }
+    public var id: String { didSet { key = Self.key(feed, id) } }
     public var revision: Int
     public var title: String
     public var link: String?
@@ -37,8 +37,11 @@ public struct Article: Sendable, Hashable {
     /// Line of the item in its feed, for messages.
     public var line: Int
 
-    /// `<feed name>/<id>` (SPEC 1).
-    public var key: String { "\(feed)/\(id)" }
+    /// `<feed name>/<id>` (SPEC 1): kept, not made on each use (planning, storing and
+    /// rendering read it several times per article).
+    public private(set) var key: String
+
+    private static func key(_ feed: String, _ id: String) -> String { feed + "/" + id }
 
     /// True when no product could be resolved: the article matches nobody.
     public var isUnmatched: Bool { !products.contains(where: \.isResolved) }
@@ -50,6 +53,7 @@ public struct Article: Sendable, Hashable {
     ) {
         self.feed = feed
         self.id = id
+        self.key = Self.key(feed, id)
         self.revision = revision
         self.title = title
         self.link = link

@@ -28,6 +28,7 @@ public struct EmailRenderer: Sendable {
     let english: LanguageTemplates
     let polish: LanguageTemplates
     let productNames: [String: String]
+    let cache = RenderCache()
 
     /// Built-in templates, overridden file by file by `templatesDirectory` (the operator's
     /// `email.templates`). `catalog` gives products their names (else ids are shown).
@@ -91,7 +92,10 @@ public struct EmailRenderer: Sendable {
         let templates = polishLanguage ? polish : english
         let words = polishLanguage ? Words.polish : Words.english
         let digest = request.isDigest || request.notifications.count != 1
-        let data = RenderData(request: request, words: words, polish: polishLanguage, productNames: productNames)
+        let customer = cache.customerText(request.customer) {
+            CustomerText(request.customer, words: words, productNames: productNames)
+        }
+        let data = RenderData(request: request, customer: customer, words: words, polish: polishLanguage, productNames: productNames)
 
         let subjectTemplate = digest ? templates.digestSubject : templates.subject
         let textTemplate = digest ? templates.digestText : templates.text
@@ -104,13 +108,17 @@ public struct EmailRenderer: Sendable {
 
         var out: [UInt8] = []
         out.reserveCapacity(16384)
-        let messageID = "<\(TextCleaning.token(request.messageID))>"
+        let messageID = TextCleaning.bracketedToken(request.messageID)
         let boundary = Self.boundary(for: messageID)
 
         out.append(utf8: "Date: ")  // never folded: at most 40 characters
         CivilTime(request.date).appendRFC5322(to: &out)
         out.append(0x0A)
-        HeaderWriter.mailbox("From", displayName: request.from.name, address: request.from.address, into: &out)
+        out.append(contentsOf: cache.fromHeader(request.from) {
+            var header: [UInt8] = []
+            HeaderWriter.mailbox("From", displayName: request.from.name, address: request.from.address, into: &header)
+            return header
+        })
         HeaderWriter.mailbox("To", displayName: request.contact.name, address: request.contact.email, into: &out)
         HeaderWriter.unstructured("Subject", subject, into: &out)
         HeaderWriter.fold("Message-ID", [messageID], into: &out)
@@ -126,7 +134,7 @@ public struct EmailRenderer: Sendable {
             HeaderWriter.unstructured("X-Critfix-Article", notification.articleKey, allowLongWords: true, into: &out)
         }
         HeaderWriter.unstructured(
-            "X-Critfix-Customer", TextCleaning.line(request.customer.id, maxCharacters: 200), allowLongWords: true, into: &out)
+            "X-Critfix-Customer", customer.id, allowLongWords: true, into: &out)
         if data.mostSevere == 1 {
             out.append(utf8: "Importance: high\nX-Priority: 1\n")
         }
@@ -154,13 +162,23 @@ public struct EmailRenderer: Sendable {
     /// Deterministic (a re-send is byte-identical) and impossible in a quoted-printable
     /// body, where "=" is always followed by two hex digits or a line end.
     static func boundary(for messageID: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in messageID.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0100_0000_01b3
+        let hash = TextCleaning.withUTF8(messageID) { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash &*= 0x0100_0000_01b3
+            }
+            return hash
         }
-        let hex = String(hash, radix: 16)
-        return "=_critfix_" + String(repeating: "0", count: 16 - hex.count) + hex
+        let prefix = "=_critfix_".utf8
+        return String(unsafeUninitializedCapacity: prefix.count + 16) { buffer in
+            _ = buffer.initialize(fromContentsOf: prefix)
+            for position in 0..<16 {
+                let digit = UInt8(truncatingIfNeeded: hash >> (60 - 4 * position)) & 0x0F
+                buffer[prefix.count + position] = digit < 10 ? 0x30 + digit : 0x57 + digit  // lower case
+            }
+            return prefix.count + 16
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Articles
 
 #if canImport(Glibc)
     import Glibc
@@ -140,6 +141,20 @@ enum TextCleaning {
         var previous: UInt8 = 0
         var index = 0
         while index < bytes.count {
+            // Eight bytes that hold no control, DEL or lead byte of `mayNeedScalarCheck`
+            // (continuation bytes are never one) are kept as they are.
+            if index + 8 <= bytes.count {
+                let word = ByteWord.load(bytes, at: index)
+                let control = ByteWord.below(0x20, word) | ByteWord.equal(0x7F, word)
+                let leads =
+                    ByteWord.equal(0xC2, word) | ByteWord.equal(0xE1, word) | ByteWord.equal(0xE2, word)
+                    | ByteWord.equal(0xE3, word) | ByteWord.equal(0xEF, word)
+                if control | leads == 0 {
+                    previous = UInt8(truncatingIfNeeded: word >> 56)
+                    index += 8
+                    continue
+                }
+            }
             let byte = bytes[index]
             if byte == 0x0A {
                 // A leading LF is removed, and so are blanks before one.
@@ -221,6 +236,13 @@ enum TextCleaning {
     static func link(_ text: String?) -> String? {
         guard let text else { return nil }
         let cleaned: [UInt8] = withUTF8(text) { bytes in
+            // The usual link: printable ASCII without spaces, and not ending in the "%20"
+            // that is trimmed below, is kept as it is.
+            let endsInSpace = bytes.count >= 3 && bytes[bytes.count - 3] == 0x25 && bytes[bytes.count - 2] == 0x32
+                && bytes[bytes.count - 1] == 0x30
+            if !endsInSpace && bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+                return Array(bytes)
+            }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
             var index = 0
@@ -263,12 +285,25 @@ enum TextCleaning {
         return true
     }
 
+    /// A message id in angle brackets, `<token>`: the caller's own id (already in brackets
+    /// and clean, the usual case) is returned as it is.
+    static func bracketedToken(_ text: String) -> String {
+        let isClean = withUTF8(text) { bytes in
+            bytes.count > 2 && bytes[0] == UInt8(ascii: "<") && bytes[bytes.count - 1] == UInt8(ascii: ">")
+                && UnsafeBufferPointer(rebasing: bytes[1..<(bytes.count - 1)]).allSatisfy(isTokenByte)
+        }
+        return isClean ? text : "<\(token(text))>"
+    }
+
+    @inline(__always)
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "<") && byte != UInt8(ascii: ">")
+    }
+
     /// An address or message id for a header: no white space, unsafe scalars or angle brackets.
     static func token(_ text: String) -> String {
         let cleaned: [UInt8]? = withUTF8(text) { bytes in
-            if bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }) {
-                return nil
-            }
+            if bytes.allSatisfy(isTokenByte) { return nil }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
             var index = 0
@@ -299,7 +334,21 @@ enum HTML {
     static func appendEscaped(_ text: String, to out: inout [UInt8]) {
         TextCleaning.withUTF8(text) { bytes in
             var runStart = 0
-            for index in 0..<bytes.count {
+            var index = 0
+            while index < bytes.count {
+                // Eight bytes without a character to escape belong to the run.
+                if index + 8 <= bytes.count {
+                    let word = ByteWord.load(bytes, at: index)
+                    let special =
+                        ByteWord.equal(UInt8(ascii: "&"), word) | ByteWord.equal(UInt8(ascii: "<"), word)
+                        | ByteWord.equal(UInt8(ascii: ">"), word) | ByteWord.equal(UInt8(ascii: "\""), word)
+                        | ByteWord.equal(UInt8(ascii: "'"), word)
+                    if special == 0 {
+                        index += 8
+                        continue
+                    }
+                }
+                defer { index += 1 }
                 let entity: StaticString
                 switch bytes[index] {
                 case UInt8(ascii: "&"): entity = "&amp;"
@@ -435,14 +484,8 @@ enum QuotedPrintable {
     /// word: "has a byte less than n" and "has a zero byte", each exact as a yes/no.)
     @inline(__always)
     private static func isPrintableWord(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
-        let control = (word &- ones &* 0x20) & ~word & highs
-        let eightBit = word & highs
-        let delete = hasZeroByte(word ^ (ones &* 0x7F))
-        let equals = hasZeroByte(word ^ (ones &* 0x3D))
-        return control | eightBit | delete | equals == 0
+        ByteWord.below(0x20, word) | ByteWord.high(word) | ByteWord.equal(0x7F, word) | ByteWord.equal(UInt8(ascii: "="), word)
+            == 0
     }
 
     /// Printable ASCII but "=", and space and tab (which are literal unless they end a line).
@@ -473,12 +516,12 @@ extension Array where Element == UInt8 {
     /// Appends the bytes that `body` writes at the start of room for `maxCount` bytes and
     /// counts in its result: encoders write through a pointer, without a check per byte.
     mutating func appendBytes(maxCount: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
-        let start = count
-        append(contentsOf: repeatElement(0, count: maxCount))
-        let written = withUnsafeMutableBufferPointer { buffer in
-            body(UnsafeMutableBufferPointer(rebasing: buffer[start...]))
-        }
-        removeLast(maxCount - written)
+        // Written into scratch room and copied: cheaper than zero-filling the worst case
+        // (three times the input, for quoted-printable) in the array itself.
+        let room = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: maxCount)
+        defer { room.deallocate() }
+        let written = body(room)
+        append(contentsOf: UnsafeBufferPointer(rebasing: room[..<written]))
     }
 }
 
@@ -683,8 +726,6 @@ struct CivilTime {
         "października", "listopada", "grudnia",
     ]
 
-    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-
     /// Appends `value` in decimal, zero-padded to `width` digits (as `String(value)` when 1).
     private static func appendNumber(_ value: Int, width: Int = 1, to out: inout [UInt8]) {
         if value < 0 {
@@ -751,7 +792,18 @@ struct CivilTime {
 
     /// `24 November 2026, 09:30 UTC` / `24 listopada 2026, 09:30 UTC`.
     func text(polish: Bool) -> String {
-        let monthName = polish ? Self.polishMonths[month - 1] : Self.englishMonths[month - 1]
-        return "\(day) \(monthName) \(year), \(Self.two(hour)):\(Self.two(minute)) UTC"
+        var out: [UInt8] = []
+        out.reserveCapacity(40)
+        Self.appendNumber(day, to: &out)
+        out.append(0x20)
+        out.append(utf8: polish ? Self.polishMonths[month - 1] : Self.englishMonths[month - 1])
+        out.append(0x20)
+        Self.appendNumber(year, to: &out)
+        Self.append(", ", to: &out)
+        Self.appendNumber(hour, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        Self.appendNumber(minute, width: 2, to: &out)
+        Self.append(" UTC", to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

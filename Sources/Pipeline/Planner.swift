@@ -192,8 +192,16 @@ public struct Planner {
     public static func deliveryID(_ customer: String, _ key: String, _ revision: Int, _ channel: Channel, _ address: String)
         -> String
     {
-        "msg_" + Digest.sha256Hex([customer, key, String(revision), channel.rawValue, address].joined(separator: "\u{1}"))
-            .prefix(32)
+        // The fields joined by U+0001, as bytes (one per delivery planned: no String joins).
+        var fields: [UInt8] = []
+        fields.reserveCapacity(customer.utf8.count + key.utf8.count + address.utf8.count + 32)
+        for (position, field) in [customer, key, String(revision), channel.rawValue, address].enumerated() {
+            if position > 0 { fields.append(0x01) }
+            fields.append(contentsOf: field.utf8)
+        }
+        var hex = Digest.sha256Hex(bytes: fields)
+        hex.removeLast(hex.utf8.count - 32)
+        return "msg_" + hex
     }
 
     func messageID(_ id: String) -> String { "<\(id)@\(messageDomain)>" }

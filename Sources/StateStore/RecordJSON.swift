@@ -1,3 +1,4 @@
+import Articles
 import Matching
 
 /// The JSON of stored records, written and read by hand: Foundation's coders cost more
@@ -98,9 +99,20 @@ enum RecordJSON {
         text.withUTF8 { utf8 in
             // Runs of plain bytes are copied at once: a summary rarely needs an escape.
             var runStart = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                runStart = index + 1
+            var index = 0
+            while index < utf8.count {
+                if index + 8 <= utf8.count {
+                    let word = ByteWord.load(utf8, at: index)
+                    if ByteWord.below(0x20, word) | ByteWord.equal(0x22, word) | ByteWord.equal(0x5C, word) == 0 {
+                        index += 8
+                        continue
+                    }
+                }
+                let byte = utf8[index]
+                index += 1
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<(index - 1)]))
+                runStart = index
                 switch byte {
                 case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
                 case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)

@@ -103,7 +103,9 @@ import Testing
                 title: "a & <b>", link: nil,
                 products: [Fixtures.product(), Fixtures.product("erp-m3", affected: nil, fixed: nil)])
         ])
-        let data = RenderData(request: request, words: .english, polish: false, productNames: ["erp-ln": "ERP LN"])
+        let names = ["erp-ln": "ERP LN"]
+        let customer = CustomerText(request.customer, words: .english, productNames: names)
+        let data = RenderData(request: request, customer: customer, words: .english, polish: false, productNames: names)
         for (html, title) in [(false, "a & <b>"), (true, "a &amp; &lt;b&gt;")] {
             let template = try CompiledTemplate(source: source, file: "t", roots: [.message, .notification], escapesHTML: html)
             var out: [UInt8] = []
