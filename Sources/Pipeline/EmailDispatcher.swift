@@ -31,8 +31,9 @@ public struct DispatchReport: Sendable {
 /// Sends every email delivery that is due, in dispatch order, in batches: each batch
 /// is rendered, handed to the transport, flushed, and only then marked in the store.
 ///
-/// Sendable because its properties are constants and, during `dispatch`, the store is used
-/// only by jobs on its `StoreQueue` and the transport only by the sending thread.
+/// Sendable because its properties are constants (but `prepared`, used only by the thread
+/// that calls `prepare` and `dispatch`) and, during `dispatch`, the store is used only by
+/// jobs on its `StoreQueue` and the transport only by the sending thread.
 public final class EmailDispatcher: @unchecked Sendable {
     let store: any StateStore
     let renderer: EmailRenderer
@@ -41,6 +42,8 @@ public final class EmailDispatcher: @unchecked Sendable {
     let customers: [String: Customer]
     let now: Date
     let batchSize: Int
+    /// The first batch and its chunks rendering, when `prepare` read them.
+    private var prepared: (batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)])?
 
     public init(
         store: any StateStore, renderer: EmailRenderer, transport: any MailTransport, settings: EmailSettings,
@@ -64,26 +67,40 @@ public final class EmailDispatcher: @unchecked Sendable {
         // recorded behind, both on the store's own queue.
         let storeQueue = StoreQueue(store: store)
         defer { storeQueue.drain() }
-        var reader = BatchReader(dispatcher: self, storeQueue: storeQueue)
-        guard var chunk = try reader.nextChunk() else { return report }
-        var rendering = render(chunk)
-        while true {
-            let emails = rendering.wait()
-            let next = try reader.nextChunk()
-            let nextRendering = next.map(render)
+        var reader = BatchReader(dispatcher: self, storeQueue: storeQueue, after: prepared?.batch)
+        // Chunks being rendered, oldest first: while one is sent, the next ones render, so
+        // the cores stay busy while the sending thread waits for the disk.
+        var rendering = prepared?.rendering ?? []
+        prepared = nil
+        func renderAhead() throws(StateStoreError) {
+            while rendering.count < Self.chunksRenderedAhead, let next = try reader.nextChunk() {
+                rendering.append((next, render(next)))
+            }
+        }
+        try renderAhead()
+        while !rendering.isEmpty {
+            let (chunk, job) = rendering.removeFirst()
+            let emails = job.wait()
+            try renderAhead()
             let stopped = try send(
                 emails, of: chunk.batch.due, from: chunk.start, envelopeFrom: envelopeFrom, storeQueue, &report)
             progress(report.delivered + report.retrying + report.dead)
             if stopped {
-                _ = nextRendering?.wait()
+                for (_, job) in rendering { _ = job.wait() }
                 break
             }
-            guard let next, let nextRendering else { break }
-            chunk = next
-            rendering = nextRendering
         }
         try storeQueue.finish()
         return report
+    }
+
+    /// Reads the first batch of due email on the calling thread and starts rendering all
+    /// of it; `dispatch` sends it, then the rest. Sends nothing: a run calls it before it
+    /// commits its outbox (reading inside its own transaction), so that the first messages
+    /// render while the commit waits for the disk.
+    public func prepare() throws(StateStoreError) {
+        let batch = try readBatch(after: nil, store: store)
+        prepared = (batch, chunks(of: batch).map { ($0, render($0)) })
     }
 
     /// One batch of due deliveries and the requests made from them.
@@ -112,10 +129,15 @@ public final class EmailDispatcher: @unchecked Sendable {
         private var chunks: [Chunk] = []
         private var next: Handoff<Result<Batch, StateStoreError>>?
 
-        init(dispatcher: EmailDispatcher, storeQueue: StoreQueue) {
+        /// Reads from the first due delivery, or after `taken`, a batch already taken.
+        init(dispatcher: EmailDispatcher, storeQueue: StoreQueue, after taken: Batch?) {
             self.dispatcher = dispatcher
             self.storeQueue = storeQueue
-            next = read(after: nil)
+            if let taken {
+                next = readAfter(taken)
+            } else {
+                next = read(after: nil)
+            }
         }
 
         /// The next chunk in dispatch order; nil when every due delivery has been taken.
@@ -124,30 +146,43 @@ public final class EmailDispatcher: @unchecked Sendable {
                 guard let pending = next else { return nil }
                 next = nil
                 let batch = try pending.wait().get()
-                guard let last = batch.due.last else { return nil }
-                if batch.due.count == dispatcher.batchSize { next = read(after: last.position) }
-                let size = dispatcher.chunkSize
-                chunks = stride(from: 0, to: batch.due.count, by: size).reversed().map {
-                    Chunk(batch: batch, start: $0, end: min($0 + size, batch.due.count))
-                }
+                next = readAfter(batch)
+                chunks = dispatcher.chunks(of: batch).reversed()
             }
             return chunks.popLast()
+        }
+
+        /// The read of the batch after `batch`; nil when `batch` was the last one.
+        private func readAfter(_ batch: Batch) -> Handoff<Result<Batch, StateStoreError>>? {
+            guard let last = batch.due.last, batch.due.count == dispatcher.batchSize else { return nil }
+            return read(after: last.position)
         }
 
         private func read(after: DispatchPosition?) -> Handoff<Result<Batch, StateStoreError>> {
             let dispatcher = self.dispatcher
             return storeQueue.read { store throws(StateStoreError) in
-                let due = try store.dueDeliveries(
-                    channel: .email, now: dispatcher.now, limit: dispatcher.batchSize, after: after)
-                var requests: [EmailRequest?] = []
-                requests.reserveCapacity(due.count)
-                for delivery in due {
-                    requests.append(try dispatcher.customers[delivery.customer].map { customer throws(StateStoreError) in
-                        try dispatcher.makeRequest(delivery, customer: customer, store: store)
-                    })
-                }
-                return Batch(due: due, requests: requests)
+                try dispatcher.readBatch(after: after, store: store)
             }
+        }
+    }
+
+    /// Due email after `after`, a batch of it, with a request made for each delivery.
+    func readBatch(after: DispatchPosition?, store: any StateStore) throws(StateStoreError) -> Batch {
+        let due = try store.dueDeliveries(channel: .email, now: now, limit: batchSize, after: after)
+        var requests: [EmailRequest?] = []
+        requests.reserveCapacity(due.count)
+        for delivery in due {
+            requests.append(try customers[delivery.customer].map { customer throws(StateStoreError) in
+                try makeRequest(delivery, customer: customer, store: store)
+            })
+        }
+        return Batch(due: due, requests: requests)
+    }
+
+    /// `batch` cut in chunks, in order.
+    func chunks(of batch: Batch) -> [Chunk] {
+        stride(from: 0, to: batch.due.count, by: chunkSize).map {
+            Chunk(batch: batch, start: $0, end: min($0 + chunkSize, batch.due.count))
         }
     }
 
@@ -208,6 +243,9 @@ public final class EmailDispatcher: @unchecked Sendable {
 
     /// Deliveries rendered ahead of the one being sent, and flushed and recorded together.
     let chunkSize = 250
+    /// Chunks rendering while one is sent: two, so that the rendering threads do not wait
+    /// while the sending thread waits for a flush to the disk.
+    static let chunksRenderedAhead = 2
 
     /// Renders `requests` in the background, on every core (rendering is most of a
     /// delivery's CPU); the messages are still handed to the transport one by one, in order.

@@ -138,14 +138,17 @@ public final class PipelineRun {
         try store.recordFetches(loaded.filter { $0.failure == nil }.map {
             ($0.feed.name, FetchRecord(url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified))
         })
+        // Registrations not loaded means nothing was due when checked above: a delivery
+        // falling due since waits for the next run, rather than meet an empty customer list.
+        // The first email renders while the commit waits for the disk; nothing is sent
+        // before the commit.
+        let email = !options.catchUp && setup.registrationsLoaded ? try prepareEmail(store: store, now: Date()) : nil
         try outbox.commit()
         phases.end("record")
 
         var dispatch: DispatchReport?
         if !options.catchUp {
-            // Registrations not loaded means nothing was due when checked above: a delivery
-            // falling due since waits for the next run, rather than meet an empty customer list.
-            dispatch = setup.registrationsLoaded ? try deliver(store: store, now: Date()) : DispatchReport()
+            dispatch = try email.map(sendEmail) ?? DispatchReport()
             phases.end("deliver")
         }
         // Webhooks (SPEC 6.3), after email: see WebhookDispatcher.
@@ -201,7 +204,13 @@ public final class PipelineRun {
         }
     }
 
-    private func deliver(store: any StateStore, now: Date) throws(StateStoreError) -> DispatchReport {
+    /// Email ready to go: a dispatcher with its first batch rendering, or what stopped it.
+    private enum PreparedEmail {
+        case ready(EmailDispatcher, any MailTransport)
+        case failed(DispatchReport)
+    }
+
+    private func prepareEmail(store: any StateStore, now: Date) throws(StateStoreError) -> PreparedEmail {
         let email = setup.configuration.email
         var report = DispatchReport()
         let transport: any MailTransport
@@ -221,19 +230,29 @@ public final class PipelineRun {
             if try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty {
                 report.count("email transport: \(error.message); deliveries wait for the next run")
             }
-            return report
+            return .failed(report)
         }
         let renderer: EmailRenderer
         do {
             renderer = try EmailRenderer(templatesDirectory: email.templates, catalog: setup.configuration.catalog)
         } catch {
             report.count("email templates: \(error)")
-            return report
+            return .failed(report)
         }
         let customers = Dictionary(setup.registrations.customers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let dispatcher = EmailDispatcher(
             store: store, renderer: renderer, transport: transport, settings: email, customers: customers, now: now)
-        report = try dispatcher.dispatch { done in self.console.progress("sending email: \(done)") }
+        try dispatcher.prepare()
+        return .ready(dispatcher, transport)
+    }
+
+    private func sendEmail(_ email: PreparedEmail) throws(StateStoreError) -> DispatchReport {
+        let dispatcher: EmailDispatcher, transport: any MailTransport
+        switch email {
+        case .failed(let report): return report
+        case .ready(let ready, let itsTransport): (dispatcher, transport) = (ready, itsTransport)
+        }
+        var report = try dispatcher.dispatch { done in self.console.progress("sending email: \(done)") }
         console.endProgress()
         do {
             try transport.close()

@@ -14,8 +14,9 @@ import Matching
 final class SQLiteOutboxWriter: OutboxWriter {
     private let store: SQLiteStateStore
     private let db: SQLiteConnection
-    /// Articles added, handed to the store's cache once committed.
-    private var added: [String: Article] = [:]
+    /// Articles added, handed to the store's cache once committed; read inside the
+    /// transaction too (`SQLiteStateStore.recordedArticle`).
+    private(set) var added: [String: Article] = [:]
     private let caughtUp: Bool
     private let now = Date().timeIntervalSince1970
     private var open = true

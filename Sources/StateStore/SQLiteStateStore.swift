@@ -198,6 +198,12 @@ public final class SQLiteStateStore: StateStore {
     var recordedArticles: [String: Article] = [:]
     static let recordedArticlesLimit = 100_000
 
+    /// A recorded article (`KEY#REVISION`), committed or in the open outbox, which a run
+    /// reads before its commit (`EmailDispatcher.prepare`).
+    func recordedArticle(_ cacheKey: String) -> Article? {
+        recordedArticles[cacheKey] ?? openOutbox?.added[cacheKey]
+    }
+
     /// Sorts undated articles after every dated one.
     static let undated = 1e15
 
@@ -257,7 +263,7 @@ public final class SQLiteStateStore: StateStore {
             while try items.step() {
                 let cacheKey = "\(items.text(1) ?? "")#\(items.int(2))"
                 let article: Article
-                if let cached = recordedArticles[cacheKey] ?? articles[cacheKey] {
+                if let cached = recordedArticle(cacheKey) ?? articles[cacheKey] {
                     article = cached
                 } else {
                     article = try decodeArticle(items.text(4) ?? "").article(parsingRanges: false)
@@ -354,6 +360,10 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Runs
 
     public func recordRun(started: Date, finished: Date, exitCode: Int32, summary: String) throws(StateStoreError) {
+        // History, not state: committed without waiting for the disk, like outcomes (the
+        // checkpoint when the store closes syncs it with the rest).
+        try db.execute("PRAGMA synchronous=NORMAL")
+        defer { try? db.execute("PRAGMA synchronous=FULL") }
         try db.statement("INSERT INTO runs(started, finished, exit_code, summary) VALUES (?, ?, ?, ?)")
             .bind(.double(started.timeIntervalSince1970), .double(finished.timeIntervalSince1970), .int(Int64(exitCode)), .text(summary))
             .run()

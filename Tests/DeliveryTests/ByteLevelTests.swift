@@ -41,6 +41,10 @@ import Testing
             #expect(TextCleaning.link(text) == Reference.link(text), "\(Array(text.utf8))")
             #expect(TextCleaning.link("https://x.example/" + text) == Reference.link("https://x.example/" + text))
             #expect(TextCleaning.token(text) == Reference.token(text), "\(Array(text.utf8))")
+            // A message id: the caller's own, in brackets, or anything else, cleaned and bracketed.
+            for id in [text, "<" + text + ">", "<" + text] {
+                #expect(TextCleaning.bracketedToken(id) == "<" + Reference.token(id) + ">", "\(Array(id.utf8))")
+            }
             var escaped: [UInt8] = []
             HTML.appendEscaped(text, to: &escaped)
             #expect(escaped == Reference.escaped(text))

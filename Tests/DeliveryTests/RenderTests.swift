@@ -49,6 +49,32 @@ import Testing
         #expect(!parsed.plain.contains("\r"))
     }
 
+    /// A renderer keeps each customer's text for the run; a customer with the same id
+    /// but another name, plan or registered products gets new text, and the From header
+    /// follows the sender.
+    @Test func aRendererFollowsChangedCustomersAndSenders() throws {
+        let renderer = try EmailRenderer(templatesDirectory: nil, catalog: Fixtures.catalog)
+        let article = Fixtures.article()
+        var customer = Fixtures.customer(language: .en)
+        let first = try Oracle.parse(renderer.render(Fixtures.request([article], customer: customer)))
+        #expect(first.plain.contains("ACME Manufacturing Sp. z o.o."))
+        #expect(first.plain.contains("ERP LN 10.7.1, ERP M3"))
+        #expect(first.plain.contains("Elite"))
+
+        customer.name = "ACME Holding"
+        customer.plan = .premium
+        customer.products = [RegisteredProduct(product: "erp-m3")]
+        var request = Fixtures.request([article], customer: customer)
+        request.from = Mailbox(name: "Premium Support", address: "premium@support.example.com")
+        let second = try Oracle.parse(renderer.render(request))
+        #expect(second.plain.contains("ACME Holding"))
+        #expect(!second.plain.contains("ACME Manufacturing"))
+        #expect(second.plain.contains("has registered ERP M3 for"))
+        #expect(second.plain.contains("Premium"))
+        #expect(second.header("From") == ["Premium Support <premium@support.example.com>"])
+        #expect(second.header("X-Critfix-Customer") == ["ACME-001"])
+    }
+
     @Test func englishRevisionThreadsUnderTheFirstNotification() throws {
         let article = Fixtures.article(severity: 2, kind: .patch, revision: 2)
         let first = "<d-7.1795000000@critfix.support.example.com>"
