@@ -1,5 +1,5 @@
-import Foundation
 import Articles
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -150,7 +150,7 @@ enum TextCleaning {
                     ByteWord.equal(0xC2, word) | ByteWord.equal(0xE1, word) | ByteWord.equal(0xE2, word)
                     | ByteWord.equal(0xE3, word) | ByteWord.equal(0xEF, word)
                 if control | leads == 0 {
-                    previous = UInt8(truncatingIfNeeded: word >> 56)
+                    previous = bytes[index + 7]
                     index += 8
                     continue
                 }
@@ -515,6 +515,7 @@ extension Array where Element == UInt8 {
 
     /// Appends the bytes that `body` writes at the start of room for `maxCount` bytes and
     /// counts in its result: encoders write through a pointer, without a check per byte.
+    /// The room is not initialised: `body` must write every byte it counts.
     mutating func appendBytes(maxCount: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
         // Written into scratch room and copied: cheaper than zero-filling the worst case
         // (three times the input, for quoted-printable) in the array itself.

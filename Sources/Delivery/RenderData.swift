@@ -270,14 +270,14 @@ struct RenderData {
 struct CustomerText: Sendable {
     /// What the text was made from: a customer with the same id but other values (a
     /// renderer reused with changed registrations) gets new text.
-    let source: Customer
+    let source: (name: String, plan: Plan, language: Language, products: [RegisteredProduct])
     let id: String
     let name: String
     let plan: String
     let registeredProducts: String
 
     init(_ customer: Customer, words: Words, productNames: [String: String]) {
-        source = customer
+        source = (customer.name, customer.plan, customer.language, customer.products)
         id = TextCleaning.line(customer.id, maxCharacters: 200)
         let cleanName = TextCleaning.line(customer.name, maxCharacters: 200)
         name = cleanName.isEmpty ? id : cleanName
@@ -295,10 +295,10 @@ struct CustomerText: Sendable {
         registeredProducts = TextCleaning.line(String(decoding: registered, as: UTF8.self), maxCharacters: 1000)
     }
 
-    /// True when `customer` would give this text.
+    /// True when `customer` (of the id this text is kept under) would give this text.
     func isMade(from customer: Customer) -> Bool {
-        customer.id == source.id && customer.name == source.name && customer.plan == source.plan
-            && customer.language == source.language && customer.products == source.products
+        customer.name == source.name && customer.plan == source.plan && customer.language == source.language
+            && customer.products == source.products
     }
 }
 

@@ -31,9 +31,8 @@ public struct DispatchReport: Sendable {
 /// Sends every email delivery that is due, in dispatch order, in batches: each batch
 /// is rendered, handed to the transport, flushed, and only then marked in the store.
 ///
-/// Sendable because its properties are constants (but `prepared`, used only by the thread
-/// that calls `prepare` and `dispatch`) and, during `dispatch`, the store is used only by
-/// jobs on its `StoreQueue` and the transport only by the sending thread.
+/// Sendable because its properties are constants and, during `dispatch`, the store is used
+/// only by jobs on its `StoreQueue` and the transport only by the sending thread.
 public final class EmailDispatcher: @unchecked Sendable {
     let store: any StateStore
     let renderer: EmailRenderer
@@ -42,8 +41,9 @@ public final class EmailDispatcher: @unchecked Sendable {
     let customers: [String: Customer]
     let now: Date
     let batchSize: Int
-    /// The first batch and its chunks rendering, when `prepare` read them.
-    private var prepared: (batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)])?
+    /// Rendering jobs run one after another (each on every core), so that the chunk to be
+    /// sent next is always the first one done.
+    private let renderQueue = DispatchQueue(label: "critfix.render")
 
     public init(
         store: any StateStore, renderer: EmailRenderer, transport: any MailTransport, settings: EmailSettings,
@@ -58,10 +58,13 @@ public final class EmailDispatcher: @unchecked Sendable {
         self.batchSize = batchSize
     }
 
-    public func dispatch(progress: (Int) -> Void = { _ in }) throws(StateStoreError) -> DispatchReport {
+    /// Sends every due email, after `prepared` (the first batch, already rendering) if given.
+    public func dispatch(after prepared: Prepared? = nil, progress: (Int) -> Void = { _ in }) throws(StateStoreError)
+        -> DispatchReport
+    {
         var report = DispatchReport()
         let envelopeFrom = settings.envelopeFrom ?? settings.from.address
-        // Due email is read a batch at a time and goes out in chunks, each rendered in the
+        // Due email is read a batch at a time and goes out in chunks, rendered in the
         // background while the one before is sent and flushed: rendering is most of the CPU.
         // Batches are read ahead (by key, so a read does not wait for outcomes) and outcomes
         // recorded behind, both on the store's own queue.
@@ -71,7 +74,6 @@ public final class EmailDispatcher: @unchecked Sendable {
         // Chunks being rendered, oldest first: while one is sent, the next ones render, so
         // the cores stay busy while the sending thread waits for the disk.
         var rendering = prepared?.rendering ?? []
-        prepared = nil
         func renderAhead() throws(StateStoreError) {
             while rendering.count < Self.chunksRenderedAhead, let next = try reader.nextChunk() {
                 rendering.append((next, render(next)))
@@ -94,13 +96,19 @@ public final class EmailDispatcher: @unchecked Sendable {
         return report
     }
 
+    /// The first batch of due email, read and rendering before `dispatch`.
+    public struct Prepared: Sendable {
+        let batch: Batch
+        let rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)]
+    }
+
     /// Reads the first batch of due email on the calling thread and starts rendering all
-    /// of it; `dispatch` sends it, then the rest. Sends nothing: a run calls it before it
-    /// commits its outbox (reading inside its own transaction), so that the first messages
-    /// render while the commit waits for the disk.
-    public func prepare() throws(StateStoreError) {
+    /// of it; `dispatch(after:)` sends it, then the rest. Sends nothing: a run calls it
+    /// before it commits its outbox (reading inside its own transaction), so that the
+    /// first messages render while the commit waits for the disk.
+    public func prepare() throws(StateStoreError) -> Prepared {
         let batch = try readBatch(after: nil, store: store)
-        prepared = (batch, chunks(of: batch).map { ($0, render($0)) })
+        return Prepared(batch: batch, rendering: chunks(of: batch).map { ($0, render($0)) })
     }
 
     /// One batch of due deliveries and the requests made from them.
@@ -115,7 +123,7 @@ public final class EmailDispatcher: @unchecked Sendable {
     }
 
     /// A run of consecutive deliveries of a batch, rendered and sent together.
-    struct Chunk {
+    struct Chunk: Sendable {
         let batch: Batch
         let start: Int
         let end: Int
@@ -241,7 +249,7 @@ public final class EmailDispatcher: @unchecked Sendable {
         return stopped
     }
 
-    /// Deliveries rendered ahead of the one being sent, and flushed and recorded together.
+    /// Deliveries rendered, sent, flushed and recorded together.
     let chunkSize = 250
     /// Chunks rendering while one is sent: two, so that the rendering threads do not wait
     /// while the sending thread waits for a flush to the disk.
@@ -259,7 +267,7 @@ public final class EmailDispatcher: @unchecked Sendable {
             if mboxText { email.mboxText = MboxFormat.quoted(email.bytes) }
             return email
         }
-        DispatchQueue.global().async {
+        renderQueue.async {
             let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8, requests.count / 8)
             guard workers > 1 else {
                 job.finish(requests.map { $0.map(render) })

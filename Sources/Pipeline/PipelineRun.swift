@@ -204,10 +204,11 @@ public final class PipelineRun {
         }
     }
 
-    /// Email ready to go: a dispatcher with its first batch rendering, or what stopped it.
+    /// Email ready to go: a dispatcher, with its first batch rendering when it could be
+    /// read before the commit; or what stopped it (a transport or templates unusable).
     private enum PreparedEmail {
-        case ready(EmailDispatcher, any MailTransport)
-        case failed(DispatchReport)
+        case ready(EmailDispatcher, EmailDispatcher.Prepared?)
+        case stopped(DispatchReport)
     }
 
     private func prepareEmail(store: any StateStore, now: Date) throws(StateStoreError) -> PreparedEmail {
@@ -230,36 +231,37 @@ public final class PipelineRun {
             if try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty {
                 report.count("email transport: \(error.message); deliveries wait for the next run")
             }
-            return .failed(report)
+            return .stopped(report)
         }
         let renderer: EmailRenderer
         do {
             renderer = try EmailRenderer(templatesDirectory: email.templates, catalog: setup.configuration.catalog)
         } catch {
             report.count("email templates: \(error)")
-            return .failed(report)
+            return .stopped(report)
         }
         let customers = Dictionary(setup.registrations.customers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let dispatcher = EmailDispatcher(
             store: store, renderer: renderer, transport: transport, settings: email, customers: customers, now: now)
-        try dispatcher.prepare()
-        return .ready(dispatcher, transport)
+        // A batch that cannot be read now is read again after the commit, and its error
+        // reported by the dispatch then: it must not undo the run's planning.
+        return .ready(dispatcher, try? dispatcher.prepare())
     }
 
     private func sendEmail(_ email: PreparedEmail) throws(StateStoreError) -> DispatchReport {
-        let dispatcher: EmailDispatcher, transport: any MailTransport
         switch email {
-        case .failed(let report): return report
-        case .ready(let ready, let itsTransport): (dispatcher, transport) = (ready, itsTransport)
+        case .stopped(let report):
+            return report
+        case .ready(let dispatcher, let prepared):
+            var report = try dispatcher.dispatch(after: prepared) { done in self.console.progress("sending email: \(done)") }
+            console.endProgress()
+            do {
+                try dispatcher.transport.close()
+            } catch {
+                report.count("email transport: \(error.message)")
+            }
+            return report
         }
-        var report = try dispatcher.dispatch { done in self.console.progress("sending email: \(done)") }
-        console.endProgress()
-        do {
-            try transport.close()
-        } catch {
-            report.count("email transport: \(error.message)")
-        }
-        return report
     }
 
     private func messageDomain(_ address: String) -> String {

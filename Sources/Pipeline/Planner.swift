@@ -192,16 +192,14 @@ public struct Planner {
     public static func deliveryID(_ customer: String, _ key: String, _ revision: Int, _ channel: Channel, _ address: String)
         -> String
     {
-        // The fields joined by U+0001, as bytes (one per delivery planned: no String joins).
+        // The fields joined by U+0001, hashed as bytes (one per delivery planned).
         var fields: [UInt8] = []
         fields.reserveCapacity(customer.utf8.count + key.utf8.count + address.utf8.count + 32)
-        for (position, field) in [customer, key, String(revision), channel.rawValue, address].enumerated() {
+        for (position, var field) in [customer, key, String(revision), channel.rawValue, address].enumerated() {
             if position > 0 { fields.append(0x01) }
-            fields.append(contentsOf: field.utf8)
+            field.withUTF8 { fields.append(contentsOf: $0) }
         }
-        var hex = Digest.sha256Hex(bytes: fields)
-        hex.removeLast(hex.utf8.count - 32)
-        return "msg_" + hex
+        return "msg_" + Digest.sha256Hex(bytes: fields).prefix(32)
     }
 
     func messageID(_ id: String) -> String { "<\(id)@\(messageDomain)>" }

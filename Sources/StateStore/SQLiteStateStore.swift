@@ -220,6 +220,9 @@ public final class SQLiteStateStore: StateStore {
     public func dueDeliveries(channel: Channel, now: Date, limit: Int, after: DispatchPosition?) throws(StateStoreError)
         -> [DueDelivery]
     {
+        // Read inside an open outbox (a run's first batch, before its commit): every row
+        // added goes in first, and an insert that failed is thrown rather than read past.
+        try openOutbox?.flushInserts()
         let columns = """
             SELECT id, address, customer, attempts, message_id, is_digest, created,
                    severity, plan_rank, sort_published, customer_sort, rowid

@@ -254,4 +254,31 @@ import Testing
         #expect(try scenario.run().status == 0)
         #expect(try scenario.messages().count == 6)
     }
+
+    /// The first due email is read before the outbox is committed; a waiting delivery that
+    /// cannot be read must not undo the run's planning, only stop its sending.
+    @Test func anUnreadableWaitingDeliveryDoesNotUndoTheNewArticles() throws {
+        let scenario = try Scenario(feeds: ["kb": Self.firstFeed()], registrations: Self.registrations)
+        let mboxConfig = try String(contentsOfFile: scenario.config, encoding: .utf8)
+        try CLI.write(
+            mboxConfig.replacingOccurrences(of: "transport: mbox:out.mbox", with: "transport: smtp://127.0.0.1:1"),
+            to: scenario.config)
+        #expect(try scenario.run().status == 1)
+        // The waiting deliveries' articles damaged by hand; then a new article and a working transport.
+        let damage = try CLI.python(
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"update articles set data = '{broken'\"); c.commit()",
+            [scenario.state])
+        #expect(damage.status == 0, "\(damage.stderr)")
+        try scenario.writeFeed(
+            "kb",
+            rssFeed([rssItem("A4", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: 21)]))
+        try CLI.write(mboxConfig, to: scenario.config)
+        let damaged = try scenario.run()
+        #expect(damaged.status != 0)
+        #expect(damaged.stderr.contains("unreadable article record"), "\(damaged.stderr)")
+        let recorded = try CLI.python(
+            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from articles where key = 'kb/A4'\").fetchone()[0])",
+            [scenario.state])
+        #expect(recorded.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "the new article stays recorded")
+    }
 }
