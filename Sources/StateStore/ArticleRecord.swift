@@ -78,3 +78,9 @@ struct ArticleRecord: Codable, Equatable {
             }, categories: categories, summary: summary)
     }
 }
+
+/// One revision of an article: the key of the articles the store keeps in memory.
+struct ArticleVersion: Hashable {
+    let key: String
+    let revision: Int
+}

@@ -16,7 +16,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
     private let db: SQLiteConnection
     /// Articles added, handed to the store's cache once committed; read inside the
     /// transaction too (`SQLiteStateStore.recordedArticle`).
-    private(set) var added: [String: Article] = [:]
+    private(set) var added: [ArticleVersion: Article] = [:]
     private let caughtUp: Bool
     private let now = Date().timeIntervalSince1970
     private var open = true
@@ -54,7 +54,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
     func add(_ article: Article) throws(StateStoreError) {
         try append(.article(key: article.key, revision: article.revision, feed: article.feed, data: RecordJSON.encode(ArticleRecord(article))))
         if store.recordedArticles.count + added.count < SQLiteStateStore.recordedArticlesLimit {
-            added["\(article.key)#\(article.revision)"] = article
+            added[ArticleVersion(key: article.key, revision: article.revision)] = article
         }
     }
 

@@ -195,13 +195,23 @@ public final class SQLiteStateStore: StateStore {
     /// The articles this process recorded (`KEY#REVISION`), so that sending them in the
     /// same run does not decode what was just encoded. They are the values the run holds
     /// anyway; the cache stops growing at `recordedArticlesLimit`.
-    var recordedArticles: [String: Article] = [:]
+    var recordedArticles: [ArticleVersion: Article] = [:]
     static let recordedArticlesLimit = 100_000
 
-    /// A recorded article (`KEY#REVISION`), committed or in the open outbox, which a run
-    /// reads before its commit (`EmailDispatcher.prepare`).
-    func recordedArticle(_ cacheKey: String) -> Article? {
-        recordedArticles[cacheKey] ?? openOutbox?.added[cacheKey]
+    /// A recorded article, committed or in the open outbox, which a run reads before its
+    /// commit (`EmailDispatcher.prepare`).
+    func recordedArticle(_ version: ArticleVersion) -> Article? {
+        recordedArticles[version] ?? openOutbox?.added[version]
+    }
+
+    /// An article as stored; nil when there is no such row (a notification never outlives
+    /// its article, so it is skipped, as a join would).
+    private func storedArticle(_ version: ArticleVersion) throws(StateStoreError) -> Article? {
+        let row = try db.statement("SELECT data FROM articles WHERE key = ? AND revision = ?")
+            .bind(.text(version.key), .int(Int64(version.revision)))
+        defer { row.reset() }
+        guard try row.step() else { return nil }
+        return try decodeArticle(row.text(0) ?? "").article(parsingRanges: false)
     }
 
     /// Sorts undated articles after every dated one.
@@ -255,23 +265,22 @@ public final class SQLiteStateStore: StateStore {
         }
         let items = try db.statement(
             """
-            SELECT n.customer, n.article_key, n.revision, n.matched, a.data
+            SELECT n.customer, n.article_key, n.revision, n.matched
             FROM delivery_items i JOIN notifications n ON n.id = i.notification_id
-            JOIN articles a ON a.key = n.article_key AND a.revision = n.revision
             WHERE i.delivery_id = ? ORDER BY i.position
             """)
-        var articles: [String: Article] = [:]
+        var articles: [ArticleVersion: Article] = [:]
         for index in rows.indices {
             items.bind(.text(rows[index].id))
             while try items.step() {
-                let cacheKey = "\(items.text(1) ?? "")#\(items.int(2))"
-                let article: Article
-                if let cached = recordedArticle(cacheKey) ?? articles[cacheKey] {
-                    article = cached
-                } else {
-                    article = try decodeArticle(items.text(4) ?? "").article(parsingRanges: false)
-                    articles[cacheKey] = article
+                let version = ArticleVersion(key: items.text(1) ?? "", revision: Int(items.int(2)))
+                // Usually recorded by this run, and then not read again nor decoded.
+                var found = recordedArticle(version) ?? articles[version]
+                if found == nil {
+                    found = try storedArticle(version)
+                    articles[version] = found
                 }
+                guard let article = found else { continue }
                 let matched = try decodeMatched(items.text(3) ?? "[]")
                 rows[index].notifications.append(
                     StoredNotification(customer: items.text(0) ?? "", article: article, matched: matched))
