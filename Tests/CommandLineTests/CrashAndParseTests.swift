@@ -119,6 +119,38 @@ import Testing
         #expect((json["warnings"] as? [String])?.isEmpty == false)
     }
 
+    @Test func aLargeFileIsReadWholeAndInOrder() throws {
+        // Above 8 MiB a file is read on a thread of its own, through a ring of four 256 KiB
+        // buffers: every item comes out once, in order, with its text whole.
+        let directory = try CLI.scratch()
+        let filler = String(repeating: "zażółć gęślą jaźń &amp; ", count: 70)
+        let count = 5000
+        let items = (0..<count).map { n in
+            rssItem("L\(n)", severity: 3, kind: "patch", products: [("erp-ln", nil)], day: n % 28 + 1)
+                .replacingOccurrences(of: "<description>Details of L\(n).</description>",
+                    with: "<description>start-\(n) \(filler)end-\(n)</description>")
+        }
+        let text = rssFeed(items)
+        #expect(text.utf8.count > 9 << 20)
+        try CLI.write(text, to: directory + "/large.xml")
+        let result = try CLI.critfix(["parse", directory + "/large.xml", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let articles = try #require(json["articles"] as? [[String: Any]])
+        #expect(articles.count == count)
+        for (n, article) in articles.enumerated() {
+            guard article["id"] as? String == "L\(n)" else {
+                Issue.record("item \(n) is \(article["id"] ?? "?")")
+                break
+            }
+            let summary = article["summary"] as? String ?? ""
+            guard summary.hasPrefix("start-\(n) zażółć gęślą jaźń & "), summary.hasSuffix(" end-\(n)") else {
+                Issue.record("item \(n): \(summary.prefix(60))…\(summary.suffix(20))")
+                break
+            }
+        }
+    }
+
     @Test func warningsStopAtAThousandPerDocument() throws {
         // The items' warnings are made on `parse`'s second thread: the limit still holds.
         let directory = try CLI.scratch()
