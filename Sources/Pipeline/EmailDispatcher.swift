@@ -70,10 +70,17 @@ public final class EmailDispatcher: @unchecked Sendable {
         // recorded behind, both on the store's own queue.
         let storeQueue = StoreQueue(store: store)
         defer { storeQueue.drain() }
-        var reader = BatchReader(dispatcher: self, storeQueue: storeQueue, after: prepared?.batch)
         // Chunks being rendered, oldest first: while one is sent, the next ones render, so
-        // the cores stay busy while the sending thread waits for the disk.
-        var rendering = prepared?.rendering ?? []
+        // the cores stay busy while the sending thread waits for the disk. Each is let go
+        // once sent (the prepared ones too: taken, not kept).
+        var rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)] = []
+        var reader: BatchReader
+        if let first = prepared?.take() {
+            reader = BatchReader(dispatcher: self, storeQueue: storeQueue, after: first.batch)
+            rendering = first.rendering
+        } else {
+            reader = BatchReader(dispatcher: self, storeQueue: storeQueue, after: nil)
+        }
         func renderAhead() throws(StateStoreError) {
             while rendering.count < Self.chunksRenderedAhead, let next = try reader.nextChunk() {
                 rendering.append((next, render(next)))
@@ -96,10 +103,19 @@ public final class EmailDispatcher: @unchecked Sendable {
         return report
     }
 
-    /// The first batch of due email, read and rendering before `dispatch`.
-    public struct Prepared: Sendable {
-        let batch: Batch
-        let rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)]
+    /// The first batch of due email, read and rendering before `dispatch`, which takes it.
+    public final class Prepared: @unchecked Sendable {
+        // Made by `prepare` and taken by `dispatch`, on the same thread.
+        private var first: (batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)])?
+
+        init(batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)]) {
+            first = (batch, rendering)
+        }
+
+        func take() -> (batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)])? {
+            defer { first = nil }
+            return first
+        }
     }
 
     /// Reads the first batch of due email on the calling thread and starts rendering all
