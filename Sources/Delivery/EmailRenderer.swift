@@ -170,15 +170,8 @@ public struct EmailRenderer: Sendable {
             }
             return hash
         }
-        let prefix = "=_critfix_".utf8
-        return String(unsafeUninitializedCapacity: prefix.count + 16) { buffer in
-            _ = buffer.initialize(fromContentsOf: prefix)
-            for position in 0..<16 {
-                let digit = UInt8(truncatingIfNeeded: hash >> (60 - 4 * position)) & 0x0F
-                buffer[prefix.count + position] = digit < 10 ? 0x30 + digit : 0x57 + digit  // lower case
-            }
-            return prefix.count + 16
-        }
+        // Sixteen lower-case hex digits, most significant first.
+        return "=_critfix_" + Digest.hex(withUnsafeBytes(of: hash.bigEndian) { Array($0) })
     }
 }
 

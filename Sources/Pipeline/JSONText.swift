@@ -88,17 +88,9 @@ public enum JSONText {
     }
 
     /// Zero when none of the 8 bytes in `word` is below 0x20, `"`, `\` or 0xE2 (the lead
-    /// byte of U+2028/U+2029): the has-less-than and has-zero-byte bit tests, exact as a
-    /// yes/no, without branches.
+    /// byte of U+2028/U+2029), without branches.
     @inline(__always) static func escapeFlags(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
-        let control = (word &- ones &* 0x20) & ~word
-        let quote = zeroBytes(word ^ (ones &* 0x22))
-        let backslash = zeroBytes(word ^ (ones &* 0x5C))
-        let lineSeparatorLead = zeroBytes(word ^ (ones &* 0xE2))
-        return (control | quote | backslash | lineSeparatorLead) & highs
+        ByteWord.below(0x20, word) | ByteWord.equal(0x22, word) | ByteWord.equal(0x5C, word) | ByteWord.equal(0xE2, word)
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {
