@@ -10,13 +10,18 @@ public struct AffectedProduct: Sendable, Hashable {
     public var fixed: String?
     /// False when the catalog does not know this product: it matches nobody.
     public var isResolved: Bool
+    /// Which catalog rule resolved it (`name 'ERP LN'`, `CPE cpe:/o:redhat:…`), for `explain`.
+    public var resolution: String?
 
-    public init(id: String, affected: String?, range: VersionRange, fixed: String?, isResolved: Bool) {
+    public init(
+        id: String, affected: String?, range: VersionRange, fixed: String?, isResolved: Bool, resolution: String? = nil
+    ) {
         self.id = id
         self.affected = affected
         self.range = range
         self.fixed = fixed
         self.isResolved = isResolved
+        self.resolution = resolution
     }
 }
 
@@ -114,7 +119,13 @@ public struct ArticleNormalizer: Sendable {
         }
         var products: [AffectedProduct] = []
         for reference in references {
-            if let product = resolve(reference, item: item, warnings: &warnings), !products.contains(product) {
+            guard let product = resolve(reference, item: item, warnings: &warnings), !products.contains(product) else {
+                continue
+            }
+            // Two of an advisory's platforms may be one catalog product (by CPE): one entry.
+            if product.isResolved, let index = products.firstIndex(where: { $0.isResolved && $0.id == product.id }) {
+                products[index] = Self.merged(products[index], product)
+            } else {
                 products.append(product)
             }
         }
@@ -130,13 +141,20 @@ public struct ArticleNormalizer: Sendable {
         var id = reference.name.trimmingWhitespace()
         var affected = reference.affected
         var resolved = true
+        var resolution: String?
         if let catalog {
             switch reference.origin {
             case .identifier:
-                if let product = catalog.product(named: id) { id = product.id } else { resolved = false }
+                if let (product, rule) = catalog.resolve(name: id, cpes: reference.cpes, purls: reference.purls) {
+                    id = product.id
+                    resolution = rule
+                } else {
+                    resolved = false
+                }
             case .category:
                 if let (product, version) = catalog.resolveCategory(id) {
                     id = product.id
+                    resolution = "by category '\(reference.name)'"
                     if let version, affected == nil { affected = "=\(version.text)" }
                 } else {
                     resolved = false
@@ -144,7 +162,11 @@ public struct ArticleNormalizer: Sendable {
             }
         }
         if !resolved {
-            warnings.append(FeedWarning(line: item.line, "'\(item.id)' names product '\(reference.name)', which the catalog does not know"))
+            var known = ""
+            if let cpe = reference.cpes.first { known += ", CPE \(cpe)" }
+            if let purl = reference.purls.first { known += ", package URL \(purl)" }
+            warnings.append(FeedWarning(
+                line: item.line, "'\(item.id)' names product '\(reference.name)'\(known), which the catalog does not know"))
         }
         let range: VersionRange
         do {
@@ -154,6 +176,26 @@ public struct ArticleNormalizer: Sendable {
                 line: item.line, "'\(item.id)' product '\(reference.name)': invalid affected range: \(error.message); product skipped"))
             return nil
         }
-        return AffectedProduct(id: id, affected: affected, range: range, fixed: reference.fixed, isResolved: resolved)
+        return AffectedProduct(
+            id: id, affected: affected, range: range, fixed: reference.fixed, isResolved: resolved, resolution: resolution)
+    }
+
+    /// One catalog product named twice by an article: affected where either is, fixed in
+    /// the versions of both.
+    static func merged(_ first: AffectedProduct, _ second: AffectedProduct) -> AffectedProduct {
+        var product = first
+        if first.range.isEvery || second.range.isEvery {
+            product.affected = nil
+            product.range = .every
+        } else if let a = first.affected, let b = second.affected, a != b,
+            let range = try? VersionRange(parsing: "\(VersionRange.nativeText(a)) || \(VersionRange.nativeText(b))")
+        {
+            product.affected = range.text
+            product.range = range
+        }
+        var fixed = FixAdvice.split(first.fixed)
+        for version in FixAdvice.split(second.fixed) where !fixed.contains(version) { fixed.append(version) }
+        product.fixed = fixed.isEmpty ? nil : fixed.joined(separator: ", ")
+        return product
     }
 }

@@ -1,8 +1,8 @@
 public import Foundation
 
-/// The four feed formats critfix reads.
+/// The feed formats critfix reads: a CSAF ROLIE feed lists CSAF documents (SPEC 2.6).
 public enum FeedFormat: String, Sendable, Codable {
-    case rss2, rss1, atom, cvrf
+    case rss2, rss1, atom, cvrf, csaf, rolie
 }
 
 /// A problem in a feed that does not stop it: reported, never fatal.
@@ -34,14 +34,23 @@ public struct ProductReference: Sendable, Hashable {
     public var name: String
     /// The affected range as written; nil means every version.
     public var affected: String?
+    /// Fixed versions, comma-separated: one per release line (SPEC 2.4).
     public var fixed: String?
     public var origin: Origin
+    /// CVRF / CSAF: the product's CPE names and package URLs, for the catalog (SPEC 3).
+    public var cpes: [String]
+    public var purls: [String]
 
-    public init(name: String, affected: String? = nil, fixed: String? = nil, origin: Origin = .identifier) {
+    public init(
+        name: String, affected: String? = nil, fixed: String? = nil, origin: Origin = .identifier, cpes: [String] = [],
+        purls: [String] = []
+    ) {
         self.name = name
         self.affected = affected
         self.fixed = fixed
         self.origin = origin
+        self.cpes = cpes
+        self.purls = purls
     }
 }
 

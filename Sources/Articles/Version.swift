@@ -1,65 +1,71 @@
-/// A product version as SPEC 2.4 defines it: dot-separated numeric components,
-/// optionally followed by a non-numeric suffix (`10.7.2-rc1`) that sorts before the
-/// plain version. A missing component is 0, so `10.7` equals `10.7.0`.
+/// A product version as SPEC 2.4 defines it.
+///
+/// Two shapes:
+/// - dot-separated numeric components, optionally followed by a suffix (`10.7.2`,
+///   `10.7.2-rc1`, `12.2(58)SE`): components compare numerically, a missing component is 0
+///   (`10.7` equals `10.7.0`), and a suffix sorts before the plain version;
+/// - any other text without white space or `<>=!,|*`, as vendors write versions
+///   (`v2`, `polkit-0:0.115`, `10..2`): it equals itself and orders by ``VersionOrder``.
 public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The version exactly as written, for display and for JSON output.
     public let text: String
+    /// The numeric components of the dotted shape; empty for other shapes.
     let components: [UInt64]
     let suffix: String?
 
-    /// Parses `text`; returns nil when it does not start with a number or has an
-    /// empty component (`10..2`, `.5`, `10.`).
+    /// True for the dotted shape (`10.7.2`, `15.0(1)M10`): it starts with a number.
+    public var isDotted: Bool { !components.isEmpty }
+
+    /// Parses `text` (trimmed); nil when it is empty or holds white space or one of `<>=!,|*`.
     public init?(_ text: String) {
         let trimmed = text.trimmingWhitespace()
-        guard !trimmed.isEmpty else { return nil }
-        var components: [UInt64] = []
-        var current: UInt64 = 0
-        var digits = 0
-        var index = trimmed.utf8.startIndex
-        let bytes = trimmed.utf8
-        var suffixStart: String.Index?
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte >= 0x30 && byte <= 0x39 {
-                guard digits < 18 else { return nil }
-                current = current * 10 + UInt64(byte - 0x30)
-                digits += 1
-            } else if byte == 0x2E {  // "."
-                guard digits > 0 else { return nil }
-                components.append(current)
-                current = 0
-                digits = 0
-            } else {
-                suffixStart = index
-                break
-            }
-            index = bytes.index(after: index)
-        }
-        guard digits > 0 else { return nil }
-        components.append(current)
-        var suffix: String?
-        if let start = suffixStart {
-            var tail = Substring(trimmed[start...])
-            if let first = tail.first, "-+_~".contains(first) { tail = tail.dropFirst() }
-            guard !tail.isEmpty, !tail.contains(where: { $0.isWhitespace || $0 == "," }) else { return nil }
-            suffix = String(tail)
-        }
-        while components.count > 1, components.last == 0 { components.removeLast() }
+        var utf8 = trimmed
+        guard let parsed = utf8.withUTF8({ Self.parse($0) }) else { return nil }
         self.text = trimmed
-        self.components = components
-        self.suffix = suffix
+        (components, suffix) = parsed
     }
 
     /// `init?(_:)` for a word of ASCII bytes without white space or commas, as the range
     /// parser's fast path cuts them: the same version, without Characters.
     init?(asciiWord word: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = Self.parse(word) else { return nil }
+        text = String(decoding: word, as: UTF8.self)
+        (components, suffix) = parsed
+    }
+
+    /// The dotted shape's components and suffix, or ([], nil) for another valid shape;
+    /// nil when the bytes are not a version.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?)? {
+        guard !bytes.isEmpty else { return nil }
+        for byte in bytes where ASCIIText.isSpace(byte) || isForbidden(byte) { return nil }
+        // Non-ASCII white space (U+00A0, U+2003 …) is white space too.
+        if bytes.contains(where: { $0 >= 0x80 }),
+            String(decoding: bytes, as: UTF8.self).unicodeScalars.contains(where: \.properties.isWhitespace)
+        {
+            return nil
+        }
+        return dotted(bytes) ?? ([], nil)
+    }
+
+    @inline(__always) private static func isForbidden(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: ","),
+            UInt8(ascii: "|"), UInt8(ascii: "*"):
+            true
+        default: false
+        }
+    }
+
+    /// Numbers separated by single dots, then an optional suffix (one leading `-+_~` dropped
+    /// from it); nil when the bytes do not start that way.
+    private static func dotted(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?)? {
         var components: [UInt64] = []
         components.reserveCapacity(4)  // one allocation for the usual `10.7.2`
         var current: UInt64 = 0
         var digits = 0
         var index = 0
-        while index < word.count {
-            let byte = word[index]
+        while index < bytes.count {
+            let byte = bytes[index]
             if byte >= 0x30 && byte <= 0x39 {
                 guard digits < 18 else { return nil }
                 current = current * 10 + UInt64(byte - 0x30)
@@ -77,34 +83,39 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard digits > 0 else { return nil }
         components.append(current)
         var suffix: String?
-        if index < word.count {
-            var tail = UnsafeBufferPointer(rebasing: word[index...])
+        if index < bytes.count {
+            var tail = UnsafeBufferPointer(rebasing: bytes[index...])
             if let first = tail.first, "-+_~".utf8.contains(first) {
                 tail = UnsafeBufferPointer(rebasing: tail.dropFirst())
             }
-            guard !tail.isEmpty, !tail.contains(where: { ASCIIText.isSpace($0) || $0 == UInt8(ascii: ",") }) else {
-                return nil
-            }
+            guard !tail.isEmpty else { return nil }
             suffix = String(decoding: tail, as: UTF8.self)
         }
         while components.count > 1, components.last == 0 { components.removeLast() }
-        self.text = String(decoding: word, as: UTF8.self)
-        self.components = components
-        self.suffix = suffix
+        return (components, suffix)
     }
 
     public var description: String { text }
 
     public static func == (lhs: Version, rhs: Version) -> Bool {
-        lhs.components == rhs.components && lhs.suffix == rhs.suffix
+        if lhs.isDotted, rhs.isDotted { return lhs.components == rhs.components && lhs.suffix == rhs.suffix }
+        return lhs.text == rhs.text
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(components)
-        hasher.combine(suffix)
+        if isDotted {
+            hasher.combine(components)
+            hasher.combine(suffix)
+        } else {
+            hasher.combine(text)
+        }
     }
 
     public static func < (lhs: Version, rhs: Version) -> Bool {
+        guard lhs.isDotted, rhs.isDotted else {
+            let order = VersionOrder.compare(lhs.text, rhs.text)
+            return order != 0 ? order < 0 : lhs.text < rhs.text
+        }
         let count = max(lhs.components.count, rhs.components.count)
         for position in 0..<count {
             let left = position < lhs.components.count ? lhs.components[position] : 0
@@ -114,32 +125,63 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         switch (lhs.suffix, rhs.suffix) {
         case (nil, nil), (nil, _): return false
         case (_, nil): return true
-        case let (left?, right?): return naturalLess(left, right)
+        case let (left?, right?):
+            let order = VersionOrder.compare(left, right)
+            return order != 0 ? order < 0 : left < right
         }
     }
 }
 
-/// Compares pre-release suffixes so that `rc2` sorts before `rc10`.
-func naturalLess(_ lhs: String, _ rhs: String) -> Bool {
-    let a = Array(lhs.utf8)
-    let b = Array(rhs.utf8)
-    func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-    var i = 0
-    var j = 0
-    while i < a.count, j < b.count {
-        if isDigit(a[i]), isDigit(b[j]) {
-            var x: UInt64 = 0
-            var y: UInt64 = 0
-            while i < a.count, isDigit(a[i]) { x = x &* 10 &+ UInt64(a[i] - 0x30); i += 1 }
-            while j < b.count, isDigit(b[j]) { y = y &* 10 &+ UInt64(b[j] - 0x30); j += 1 }
-            if x != y { return x < y }
-        } else {
-            if a[i] != b[j] { return a[i] < b[j] }
-            i += 1
-            j += 1
+/// The order of versions of any shape (SPEC 2.4): runs of digits compare as numbers, other
+/// runs as text (byte order), a number after a word. When one version is the other plus
+/// more runs, a further word that does not start with `.` makes it a pre-release and
+/// smaller (`10.7.2-rc1` < `10.7.2`), anything else makes it larger (`10.7.2` < `10.7.2.1`).
+public enum VersionOrder {
+    /// -1, 0 or 1.
+    public static func compare(_ lhs: String, _ rhs: String) -> Int {
+        let a = Array(lhs.utf8)
+        let b = Array(rhs.utf8)
+        var i = 0
+        var j = 0
+        while i < a.count, j < b.count {
+            let aDigit = isDigit(a[i])
+            let bDigit = isDigit(b[j])
+            let aEnd = runEnd(a, i, digits: aDigit)
+            let bEnd = runEnd(b, j, digits: bDigit)
+            if aDigit != bDigit { return aDigit ? 1 : -1 }
+            let order = aDigit ? numeric(a[i..<aEnd], b[j..<bEnd]) : bytewise(a[i..<aEnd], b[j..<bEnd])
+            if order != 0 { return order }
+            i = aEnd
+            j = bEnd
         }
+        if i == a.count, j == b.count { return 0 }
+        // One ran out: the other's next run decides.
+        if i < a.count { return isPreRelease(a[i]) ? -1 : 1 }
+        return isPreRelease(b[j]) ? 1 : -1
     }
-    return i == a.count && j < b.count
+
+    @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    private static func isPreRelease(_ byte: UInt8) -> Bool { !isDigit(byte) && byte != UInt8(ascii: ".") }
+
+    private static func runEnd(_ bytes: [UInt8], _ start: Int, digits: Bool) -> Int {
+        var end = start
+        while end < bytes.count, isDigit(bytes[end]) == digits { end += 1 }
+        return end
+    }
+
+    /// Digit runs of any length, compared as numbers: leading zeros aside, the longer is larger.
+    private static func numeric(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {
+        let x = a.drop(while: { $0 == UInt8(ascii: "0") })
+        let y = b.drop(while: { $0 == UInt8(ascii: "0") })
+        if x.count != y.count { return x.count < y.count ? -1 : 1 }
+        return bytewise(x, y)
+    }
+
+    private static func bytewise(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {
+        for (x, y) in zip(a, b) where x != y { return x < y ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
 }
 
 extension StringProtocol {

@@ -167,6 +167,37 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// `text` in the native syntax, so that ranges can be joined with `||` (CSAF lists a
+    /// product's ranges one by one): a `vers:` range becomes its intervals, `>=A, <B || =C`;
+    /// any other text is returned as written.
+    public static func nativeText(_ text: String) -> String {
+        guard let range = try? VersionRange(parsing: text) else { return text }
+        switch range.form {
+        case .every: return "*"
+        case .alternatives: return range.text
+        case .vers(let constraints):
+            var atoms: [String] = []
+            var excluded: [String] = []
+            var bounds: [Constraint] = []
+            for constraint in constraints {
+                switch constraint.comparator {
+                case .equal: atoms.append("=\(constraint.version.text)")
+                case .notEqual: excluded.append("!=\(constraint.version.text)")
+                default: bounds.append(constraint)
+                }
+            }
+            func written(_ constraint: Constraint) -> String { constraint.comparator.rawValue + constraint.version.text }
+            func isLower(_ constraint: Constraint) -> Bool { [.greater, .greaterOrEqual].contains(constraint.comparator) }
+            if let first = bounds.first, !isLower(first) { atoms.append(written(first)) }
+            for (current, next) in zip(bounds, bounds.dropFirst()) where isLower(current) && !isLower(next) {
+                atoms.append("\(written(current)), \(written(next))")
+            }
+            if let last = bounds.last, isLower(last) { atoms.append(written(last)) }
+            if atoms.isEmpty { return excluded.isEmpty ? "*" : excluded.joined(separator: ", ") }
+            return atoms.map { ([$0] + excluded).joined(separator: ", ") }.joined(separator: " || ")
+        }
+    }
+
     // MARK: Native syntax
 
     static func parseNative(_ text: String) throws(VersionRangeError) -> Form {

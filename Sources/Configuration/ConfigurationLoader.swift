@@ -26,6 +26,8 @@ internal import Yams
 /// | `products[].name` | text | the id |
 /// | `products[].aliases` | list of text | `[]` |
 /// | `products[].critical_notifications` | boolean | true |
+/// | `products[].cpe` | list of CPE 2.2 / 2.3 names | `[]` |
+/// | `products[].purl` | list of package URLs (a prefix when ending in `/`) | `[]` |
 /// | `email.from` | `Name <address>` or an address | `critfix <critfix@localhost>` |
 /// | `email.transport` | `smtp://HOST[:PORT]`, `smtps://…`, `sendmail:PATH`, `mbox:PATH`, `stdout` | `stdout` |
 /// | `email.envelope_from` | address | none |
@@ -90,7 +92,7 @@ struct ConfigurationReader {
     static let topKeys = ["state", "registrations", "feeds", "products", "email", "webhooks", "fetch", "targets"]
     static let feedKeys = ["name", "url", "ca_file", "defaults", "timeout", "alert_after"]
     static let defaultsKeys = ["product", "kind", "severity"]
-    static let productKeys = ["id", "name", "aliases", "critical_notifications"]
+    static let productKeys = ["id", "name", "aliases", "critical_notifications", "cpe", "purl"]
     static let emailKeys = [
         "from", "transport", "envelope_from", "username_env", "password_env", "ca_file", "templates",
         "max_attempts", "retry_delays",
@@ -197,6 +199,20 @@ struct ConfigurationReader {
         var isID: Bool
     }
 
+    /// A list of scalars (or one scalar, read as a list of one), each with its node and path.
+    mutating func scalarList(_ node: Node, _ path: String, what: String) -> [(String, Node, String)] {
+        if node.text != nil {
+            return checker.requiredScalar(node, path, what: what).map { [($0.trimmed, node, path)] } ?? []
+        }
+        guard let list = checker.list(node, path) else { return [] }
+        var entries: [(String, Node, String)] = []
+        for (index, item) in list.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            if let text = checker.requiredScalar(item, itemPath, what: what) { entries.append((text.trimmed, item, itemPath)) }
+        }
+        return entries
+    }
+
     mutating func readProducts(_ node: Node?) -> Catalog {
         guard let node, let items = checker.list(node, "products") else { return Catalog([]) }
         var products: [CatalogProduct] = []
@@ -210,6 +226,8 @@ struct ConfigurationReader {
             var references: [(text: String, node: Node, path: String, isID: Bool)] = []
             var aliases: [String] = []
             var critical = true
+            var cpes: [CPE] = []
+            var purls: [PackageURLPattern] = []
             var sawID = false
             for (keyNode, value) in checker.entries(mapping, path) {
                 guard let key = checker.key(keyNode, path) else { continue }
@@ -235,6 +253,18 @@ struct ConfigurationReader {
                     }
                 case "critical_notifications":
                     if let flag = checker.bool(value, "\(path).critical_notifications") { critical = flag }
+                case "cpe":
+                    for (entry, node, entryPath) in scalarList(value, "\(path).cpe", what: "a CPE name") {
+                        if let cpe = CPE(entry) { cpes.append(cpe) } else { checker.error(at: node, entryPath, CPE.problem(entry) ?? "") }
+                    }
+                case "purl":
+                    for (entry, node, entryPath) in scalarList(value, "\(path).purl", what: "a package URL") {
+                        if let purl = PackageURLPattern(entry) {
+                            purls.append(purl)
+                        } else {
+                            checker.error(at: node, entryPath, PackageURLPattern.problem(entry) ?? "")
+                        }
+                    }
                 default:
                     checker.unknownKey(keyNode, key, allowed: Self.productKeys, "\(path).\(key)")
                 }
@@ -264,7 +294,9 @@ struct ConfigurationReader {
                 }
             }
             if !clash {
-                products.append(CatalogProduct(id: id, name: name, aliases: aliases, criticalNotifications: critical))
+                products.append(
+                    CatalogProduct(
+                        id: id, name: name, aliases: aliases, criticalNotifications: critical, cpes: cpes, purls: purls))
             }
         }
         return Catalog(products)

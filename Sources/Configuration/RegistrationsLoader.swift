@@ -355,7 +355,7 @@ struct RegistrationsReader {
                     if version == nil {
                         checker.error(
                             at: versionNode, "\(itemPath()).version",
-                            "'\(Text.shown(text))' is not a version (dot-separated numbers such as 10.7.2)")
+                            "'\(Text.shown(text))' is not a version: write the one installed version, such as 10.7.2 or 15.0(1)M10, without white space or any of < > = ! , | *")
                     }
                 }
                 versionValid = version != nil

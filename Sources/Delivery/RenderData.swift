@@ -10,8 +10,11 @@ struct RenderData {
         var name: String
         var id: String
         var affected: String
+        /// In `products`, every fixed version; in `matched`, the one to upgrade to (SPEC 2.4).
         var fixed: String
+        var fixedAll: String
         var version: String
+        var noFixForRelease = false
     }
 
     struct Item {
@@ -80,17 +83,23 @@ struct RenderData {
                 return text.isEmpty || text == "*" ? words.allVersions : text
             }
             let products = article.products.map { product in
-                Product(
+                let fixed = TextCleaning.line(product.fixed ?? "", maxCharacters: 200)
+                return Product(
                     name: TextCleaning.line(name(product.id), maxCharacters: 200), id: TextCleaning.line(product.id, maxCharacters: 200),
-                    affected: affected(product), fixed: TextCleaning.line(product.fixed ?? "", maxCharacters: 100), version: "")
+                    affected: affected(product), fixed: fixed, fixedAll: fixed, version: "")
             }
             let matched = notification.matched.map { match in
                 let product = article.products.first { $0.id == match.product }
+                // The advice follows the installed version: one fixed version per release line.
+                let advice = FixAdvice.advice(fixed: product?.fixed, installed: match.version.flatMap(Version.init))
+                var noFix = false
+                if case .noFixForRelease = advice { noFix = true }
                 return Product(
                     name: TextCleaning.line(name(match.product), maxCharacters: 200), id: TextCleaning.line(match.product, maxCharacters: 200),
                     affected: product.map(affected) ?? words.allVersions,
-                    fixed: TextCleaning.line(product?.fixed ?? "", maxCharacters: 100),
-                    version: TextCleaning.line(match.version ?? "", maxCharacters: 100))
+                    fixed: TextCleaning.line(advice.version ?? "", maxCharacters: 100),
+                    fixedAll: TextCleaning.line(product?.fixed ?? "", maxCharacters: 200),
+                    version: TextCleaning.line(match.version ?? "", maxCharacters: 100), noFixForRelease: noFix)
             }
             var seen: [String] = []
             for product in matched.isEmpty ? products : matched where !seen.contains(product.name) {
@@ -168,6 +177,7 @@ struct RenderData {
             return productValue(field, notifications[index].products[position])
         case .matched(let index, let position):
             if field == .version { return .text(notifications[index].matched[position].version) }
+            if field == .noFixForRelease { return .flag(notifications[index].matched[position].noFixForRelease) }
             return productValue(field, notifications[index].matched[position])
         }
     }
@@ -179,6 +189,7 @@ struct RenderData {
         case .productID: return .text(product.id)
         case .affected: return .text(product.affected)
         case .fixed: return .text(product.fixed)
+        case .fixedAll: return .text(product.fixedAll)
         default: return nil
         }
     }

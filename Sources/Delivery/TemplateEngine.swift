@@ -54,7 +54,9 @@ enum Field: String, CaseIterable, Sendable {
     case productID = "product_id"
     case affected
     case fixed
+    case fixedAll = "fixed_all"
     case version
+    case noFixForRelease = "no_fix_for_release"
 
     /// The frames that answer this name (the innermost frame on the stack wins).
     var frames: [FrameKind] {
@@ -66,8 +68,8 @@ enum Field: String, CaseIterable, Sendable {
         case .position, .title, .kind, .kindLabel, .articleKey, .revision, .isRevision, .published, .summary,
             .link, .productNames, .products, .matched:
             [.notification]
-        case .product, .productID, .affected, .fixed: [.product, .matched]
-        case .version: [.matched]
+        case .product, .productID, .affected, .fixed, .fixedAll: [.product, .matched]
+        case .version, .noFixForRelease: [.matched]
         }
     }
 

@@ -73,10 +73,18 @@
 //       product_id         its id
 //       affected           the affected range as written, or "all versions" /
 //                          "wszystkie wersje"
-//       fixed              the fixed version (empty when none is announced)
+//       fixed              the fixed versions, one per release line ("10.7.2, 10.10.1";
+//                          empty when none is announced)
+//       fixed_all          the same
 //   matched                list: the customer's registered products that matched, each
-//                          with product, product_id, affected and fixed as above, and
+//                          with product, product_id, affected and fixed_all as above, and
 //       version            the customer's installed version (empty: every version)
+//       fixed              the version to upgrade to: the lowest fixed version above the
+//                          installed one (with no installed version, the only fixed
+//                          version); empty when there is none — never a version below
+//                          the installed one
+//       no_fix_for_release true when fixed versions are announced but none is above the
+//                          installed version
 //
 // Digest only (outermost):
 //   count                  how many notifications
@@ -133,7 +141,7 @@ What you should do
   This notice is critical: we strongly recommend acting on it as soon as possible.
 {{/critical}}
 {{#matched}}
-  * {{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version {{fixed}} or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}
+  * {{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version {{fixed}} or later.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}No fix for {{product}} {{version}} has been announced yet (fixed versions so far: {{fixed_all}}); apply the workaround the article describes, if any.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Upgrade {{product}} to the fixed version of your release line: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}
 {{/matched}}
 {{#link}}
 
@@ -187,7 +195,7 @@ You receive this notice because {{customer_name}} (customer ID {{customer_id}}) 
 {{/critical}}
 <ul>
 {{#matched}}
-<li>{{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version <strong>{{fixed}}</strong> or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}</li>
+<li>{{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version <strong>{{fixed}}</strong> or later.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}No fix for {{product}} {{version}} has been announced yet (fixed versions so far: {{fixed_all}}); apply the workaround the article describes, if any.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Upgrade {{product}} to the fixed version of your release line: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}</li>
 {{/matched}}
 </ul>
 {{#link}}
@@ -222,7 +230,7 @@ Critical notices in this digest: {{critical_count}}. We strongly recommend actin
 {{/products}}
 {{#matched}}
    Registered: {{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}
-   To do:      {{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version {{fixed}} or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}
+   To do:      {{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version {{fixed}} or later.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}No fix for {{product}} {{version}} has been announced yet (fixed versions so far: {{fixed_all}}); apply the workaround the article describes, if any.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Upgrade {{product}} to the fixed version of your release line: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}
 {{/matched}}
 {{#link}}
    Article:    {{link}}
@@ -262,7 +270,7 @@ You receive this digest because {{customer_name}} (customer ID {{customer_id}}) 
 {{/products}}
 {{#matched}}
 <tr><th align="left">Registered</th><td>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(all versions){{/version}}</td></tr>
-<tr><th align="left">To do</th><td>{{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version <strong>{{fixed}}</strong> or later.{{/fixed}}{{^fixed}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed}}</td></tr>
+<tr><th align="left">To do</th><td>{{#fixed}}Upgrade {{product}}{{#version}} from version {{version}}{{/version}} to version <strong>{{fixed}}</strong> or later.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}No fix for {{product}} {{version}} has been announced yet (fixed versions so far: {{fixed_all}}); apply the workaround the article describes, if any.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Upgrade {{product}} to the fixed version of your release line: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Review the article and apply the fix or workaround it describes for {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}</td></tr>
 {{/matched}}
 {{#link}}
 <tr><th align="left">Article</th><td><a href="{{link}}">{{link}}</a></td></tr>
@@ -318,7 +326,7 @@ Zalecane działania
   To powiadomienie ma ważność krytyczną: zalecamy podjęcie działań niezwłocznie.
 {{/critical}}
 {{#matched}}
-  * {{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji {{fixed}} lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}
+  * {{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji {{fixed}} lub nowszej.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}Poprawka dla {{product}} {{version}} nie została jeszcze ogłoszona (wersje z poprawką: {{fixed_all}}); prosimy zastosować obejście opisane w artykule, jeśli jest.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Prosimy o aktualizację {{product}} do wersji z poprawką dla Państwa linii wydań: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}
 {{/matched}}
 {{#link}}
 
@@ -372,7 +380,7 @@ Otrzymują Państwo tę wiadomość, ponieważ dla klienta {{customer_name}} (id
 {{/critical}}
 <ul>
 {{#matched}}
-<li>{{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji <strong>{{fixed}}</strong> lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}</li>
+<li>{{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji <strong>{{fixed}}</strong> lub nowszej.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}Poprawka dla {{product}} {{version}} nie została jeszcze ogłoszona (wersje z poprawką: {{fixed_all}}); prosimy zastosować obejście opisane w artykule, jeśli jest.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Prosimy o aktualizację {{product}} do wersji z poprawką dla Państwa linii wydań: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}</li>
 {{/matched}}
 </ul>
 {{#link}}
@@ -407,7 +415,7 @@ Powiadomienia o ważności krytycznej w tym zestawieniu: {{critical_count}}. Zal
 {{/products}}
 {{#matched}}
    Zarejestrowano: {{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}
-   Zalecenie:      {{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji {{fixed}} lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}
+   Zalecenie:      {{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji {{fixed}} lub nowszej.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}Poprawka dla {{product}} {{version}} nie została jeszcze ogłoszona (wersje z poprawką: {{fixed_all}}); prosimy zastosować obejście opisane w artykule, jeśli jest.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Prosimy o aktualizację {{product}} do wersji z poprawką dla Państwa linii wydań: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}
 {{/matched}}
 {{#link}}
    Artykuł:        {{link}}
@@ -447,7 +455,7 @@ Otrzymują Państwo to zestawienie, ponieważ dla klienta {{customer_name}} (ide
 {{/products}}
 {{#matched}}
 <tr><th align="left">Zarejestrowano</th><td>{{product}} {{#version}}{{version}}{{/version}}{{^version}}(wszystkie wersje){{/version}}</td></tr>
-<tr><th align="left">Zalecenie</th><td>{{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji <strong>{{fixed}}</strong> lub nowszej.{{/fixed}}{{^fixed}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed}}</td></tr>
+<tr><th align="left">Zalecenie</th><td>{{#fixed}}Prosimy o aktualizację {{product}}{{#version}} z wersji {{version}}{{/version}} do wersji <strong>{{fixed}}</strong> lub nowszej.{{/fixed}}{{^fixed}}{{#no_fix_for_release}}Poprawka dla {{product}} {{version}} nie została jeszcze ogłoszona (wersje z poprawką: {{fixed_all}}); prosimy zastosować obejście opisane w artykule, jeśli jest.{{/no_fix_for_release}}{{^no_fix_for_release}}{{#fixed_all}}Prosimy o aktualizację {{product}} do wersji z poprawką dla Państwa linii wydań: {{fixed_all}}.{{/fixed_all}}{{^fixed_all}}Prosimy zapoznać się z artykułem i zastosować opisaną w nim poprawkę lub obejście dla {{product}}.{{/fixed_all}}{{/no_fix_for_release}}{{/fixed}}</td></tr>
 {{/matched}}
 {{#link}}
 <tr><th align="left">Artykuł</th><td><a href="{{link}}">{{link}}</a></td></tr>

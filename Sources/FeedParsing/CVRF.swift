@@ -9,7 +9,7 @@ enum CVRFElement: UInt8 {
     case initialReleaseDate, currentReleaseDate
     case documentNotes, note, documentReferences, reference, url, aggregateSeverity
     case productTree, branch, fullProductName, vulnerability, productStatuses, productID, threats, threat
-    case description
+    case description, relationship, baseScore
     // Text fields whose element name is shared with another meaning.
     case trackingStatus, summaryNote, threatDescription, statusProductID
 
@@ -21,7 +21,8 @@ enum CVRFElement: UInt8 {
         "Reference": .reference, "URL": .url, "AggregateSeverity": .aggregateSeverity, "ProductTree": .productTree,
         "Branch": .branch, "FullProductName": .fullProductName, "Vulnerability": .vulnerability,
         "ProductStatuses": .productStatuses, "ProductID": .productID, "Threats": .threats, "Threat": .threat,
-        "Description": .description,
+        "Description": .description, "Relationship": .relationship, "BaseScoreV3": .baseScore,
+        "BaseScoreV2": .baseScore, "BaseScore": .baseScore,
     ]
 
     var displayName: String {
@@ -36,6 +37,7 @@ enum CVRFElement: UInt8 {
         case .aggregateSeverity: "AggregateSeverity"
         case .fullProductName: "FullProductName"
         case .statusProductID: "ProductID"
+        case .baseScore: "BaseScore"
         case .threatDescription: "Description"
         default: "element"
         }
@@ -44,13 +46,6 @@ enum CVRFElement: UInt8 {
 
 /// What a CVRF document said so far: it becomes one item when `cvrfdoc` closes.
 struct CVRFDraft {
-    struct Product {
-        var id: String
-        var fullName: String
-        var productName: String?
-        var version: String?
-    }
-
     var line = 0
     var title: String?
     var id: String?
@@ -62,17 +57,19 @@ struct CVRFDraft {
     var selfLink: String?
     var firstLink: String?
     var referenceType: String?
-    var aggregateSeverity: String?
-    var threatSeverities: [String] = []
+    /// `AggregateSeverity` and every `Threat` Impact / Severity description, as written.
+    var ratings: [String] = []
+    /// The highest CVSS base score in the document.
+    var highestScore: Double?
     var threatType: String?
-    var noteType: String?
     var statusType: String?
     /// Open `Branch` elements: (Type, Name).
     var branches: [(type: String, name: String)] = []
+    /// The open `Relationship`: (RelationType, ProductReference, RelatesToProductReference).
+    var relationship: (type: String, reference: String, relatesTo: String)?
     var productID: String?
-    var products: [Product] = []
-    /// (status type, product id) in document order.
-    var statuses: [(type: String, productID: String)] = []
+    var productCPE: String?
+    var products = AdvisoryProducts()
 }
 
 extension FeedParser {
@@ -105,10 +102,20 @@ extension FeedParser {
             beginText(code: element.rawValue)
         case .aggregateSeverity where parent == .root:
             beginText(code: element.rawValue)
+        case .baseScore:
+            beginText(code: element.rawValue)
         case .branch:
             cvrf.branches.append((attributes.value("Type") ?? "", PlainText.collapsed(attributes.value("Name") ?? "")))
+        case .relationship:
+            cvrf.relationship = (
+                attributes.value("RelationType") ?? "", attributes.trimmed("ProductReference") ?? "",
+                attributes.trimmed("RelatesToProductReference") ?? ""
+            )
+        case .vulnerability:
+            cvrf.products.vulnerabilities.append([])
         case .fullProductName:
             cvrf.productID = attributes.trimmed("ProductID")
+            cvrf.productCPE = attributes.trimmed("CPE")
             beginText(code: element.rawValue)
         case .productID where parent == .status:
             element = .statusProductID
@@ -131,6 +138,8 @@ extension FeedParser {
         switch CVRFElement(rawValue: code) ?? .other {
         case .branch:
             if !cvrf.branches.isEmpty { cvrf.branches.removeLast() }
+        case .relationship:
+            cvrf.relationship = nil
         case .reference:
             cvrf.referenceType = nil
         case .root:
@@ -163,27 +172,43 @@ extension FeedParser {
                 guard !url.isEmpty else { return }
                 if cvrf.firstLink == nil { cvrf.firstLink = url }
                 if cvrf.selfLink == nil, cvrf.referenceType?.lowercased() == "self" { cvrf.selfLink = url }
-            case .aggregateSeverity:
-                cvrf.aggregateSeverity = PlainText.collapsed(bytes)
-            case .threatDescription:
-                cvrf.threatSeverities.append(PlainText.collapsed(bytes))
+            case .aggregateSeverity, .threatDescription:
+                cvrf.ratings.append(PlainText.collapsed(bytes))
+            case .baseScore:
+                if let score = Double(PlainText.trimmed(bytes)), score.isFinite, (0...10).contains(score) {
+                    cvrf.highestScore = max(cvrf.highestScore ?? score, score)
+                }
             case .fullProductName:
                 guard let id = cvrf.productID, !id.isEmpty else { return }
                 let fullName = PlainText.collapsed(bytes)
+                let cpe = cvrf.productCPE.flatMap { $0.isEmpty ? nil : $0 }
+                if let relationship = cvrf.relationship {
+                    cvrf.products.relationships.append(
+                        AdvisoryProducts.Relationship(
+                            entry: AdvisoryProducts.Entry(id: id, product: fullName, cpe: cpe), type: relationship.type,
+                            productReference: relationship.reference, relatesTo: relationship.relatesTo))
+                    return
+                }
+                // Cisco: IOS → 12.2SE → 12.2(58)SE; the innermost version branch is the version.
                 let productName = cvrf.branches.last { $0.type.lowercased() == "product name" }?.name
-                let version = cvrf.branches.last { $0.type.lowercased() == "product version" }?.name
-                cvrf.products.append(
-                    CVRFDraft.Product(
-                        id: id, fullName: fullName, productName: productName.flatMap { $0.isEmpty ? nil : $0 },
-                        version: version.flatMap { $0.isEmpty ? nil : $0 }))
+                let version = cvrf.branches.last { Self.cvrfVersionBranches.contains($0.type.lowercased()) }?.name
+                cvrf.products.entries.append(
+                    AdvisoryProducts.Entry(
+                        id: id, product: productName.flatMap { $0.isEmpty ? nil : $0 } ?? fullName,
+                        version: version.flatMap { $0.isEmpty ? nil : $0 }, cpe: cpe))
             case .statusProductID:
                 let id = PlainText.trimmed(bytes)
-                if !id.isEmpty, let type = cvrf.statusType { cvrf.statuses.append((type, id)) }
+                if !id.isEmpty, let type = cvrf.statusType, let status = AdvisoryProducts.Status(type) {
+                    if cvrf.products.vulnerabilities.isEmpty { cvrf.products.vulnerabilities.append([]) }
+                    cvrf.products.vulnerabilities[cvrf.products.vulnerabilities.count - 1].append((status, id))
+                }
             default:
                 break
             }
         }
     }
+
+    static let cvrfVersionBranches: Set<String> = ["product version", "service pack", "patch level"]
 
     /// Critical → 1, Important/High → 2, Moderate/Medium → 3, Low → 4.
     static func cvrfSeverity(_ text: String) -> Int? {
@@ -196,87 +221,61 @@ extension FeedParser {
         }
     }
 
+    /// CVSS's qualitative scale: 9.0–10.0 → 1, 7.0–8.9 → 2, 4.0–6.9 → 3, 0.1–3.9 → 4; nil for 0.
+    static func cvssSeverity(_ score: Double) -> Int? {
+        switch score {
+        case 9.0...: 1
+        case 7.0..<9.0: 2
+        case 4.0..<7.0: 3
+        case 0.1..<4.0: 4
+        default: nil
+        }
+    }
+
+    /// The most severe vendor rating, else the highest CVSS score's (SPEC 2.3, 2.5); warns
+    /// about a rating that is none of the words when nothing else rates the document.
+    func advisorySeverity(ratings: [String], highestScore: Double?, line: Int, format: String) -> Int? {
+        var severity: Int?
+        var unknown: String?
+        for rating in ratings where !rating.isEmpty {
+            if let level = FeedParser.cvrfSeverity(rating) {
+                severity = min(severity ?? level, level)
+            } else if unknown == nil {
+                unknown = rating
+            }
+        }
+        if severity == nil, let highestScore { severity = FeedParser.cvssSeverity(highestScore) }
+        if severity == nil, let unknown {
+            warn(line: line, "\(format) severity '\(unknown)' is not Critical, Important, High, Moderate, Medium or Low")
+        }
+        return severity
+    }
+
     private func finishCVRF() {
         let draft = cvrf
         cvrf = CVRFDraft()
         if draft.status?.lowercased() == "draft" { return }
 
-        var severity: Int?
-        var unknown: String?
-        for value in draft.threatSeverities {
-            if let level = FeedParser.cvrfSeverity(value) {
-                severity = min(severity ?? level, level)
-            } else if unknown == nil {
-                unknown = value
-            }
-        }
-        if severity == nil, let aggregate = draft.aggregateSeverity {
-            severity = FeedParser.cvrfSeverity(aggregate)
-            if severity == nil { unknown = unknown ?? aggregate }
-        }
-        if severity == nil, let unknown {
-            warn(
-                line: draft.line,
-                "CVRF severity '\(unknown)' is not Critical, Important, High, Moderate, Medium or Low")
-        }
-
+        let severity = advisorySeverity(
+            ratings: draft.ratings, highestScore: draft.highestScore, line: draft.line, format: "CVRF")
         let title = draft.title ?? ""
         let link = draft.selfLink ?? draft.firstLink
-        let published = draft.initial?.date
+        // Fortinet writes no InitialReleaseDate.
+        let published = draft.initial?.date ?? draft.current?.date
         let id =
             draft.id ?? link
             ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? draft.initial?.raw ?? ""))
+        var unknown: [String] = []
+        let products = draft.products.references(unknown: &unknown)
+        for id in unknown.sorted() {
+            warn(line: draft.line, "CVRF product id '\(id)' is not in the product tree, ignored")
+        }
         let item = FeedItem(
             line: draft.line, id: id, revision: max(draft.revisions, 1), title: title, link: link,
             published: published, updated: draft.current?.date, severity: severity,
-            kind: severity == 1 ? .criticalFix : .patch, products: cvrfProducts(draft), categories: [],
+            kind: severity == 1 ? .criticalFix : .patch, products: products, categories: [],
             summary: draft.summary ?? "")
         result.itemCount += 1
         onItem(item)
-    }
-
-    /// Known Affected products grouped by product name (tree order), with `=version`
-    /// alternatives and the Fixed / First Fixed versions of the same product.
-    private func cvrfProducts(_ draft: CVRFDraft) -> [ProductReference] {
-        var affectedIDs: Set<String> = []
-        var fixedIDs: Set<String> = []
-        for (type, id) in draft.statuses {
-            switch type.lowercased() {
-            case "known affected": affectedIDs.insert(id)
-            case "fixed", "first fixed": fixedIDs.insert(id)
-            default: break
-            }
-        }
-        let known = Set(draft.products.map(\.id))
-        for id in affectedIDs.sorted() where !known.contains(id) {
-            warn(line: draft.line, "CVRF product id '\(id)' is not in the product tree, ignored")
-        }
-        var order: [String] = []
-        var versions: [String: [String?]] = [:]
-        var fixed: [String: [String]] = [:]
-        for product in draft.products {
-            let name = product.productName ?? product.fullName
-            guard !name.isEmpty else { continue }
-            if affectedIDs.contains(product.id) {
-                if versions[name] == nil { order.append(name) }
-                versions[name, default: []].append(product.version)
-            }
-            if fixedIDs.contains(product.id), let version = product.version, !fixed[name, default: []].contains(version) {
-                fixed[name, default: []].append(version)
-            }
-        }
-        return order.map { name in
-            let list = versions[name] ?? []
-            var affected: String?
-            if !list.contains(where: { $0 == nil }) {
-                var unique: [String] = []
-                for case let version? in list where !unique.contains(version) { unique.append(version) }
-                affected = unique.map { "=\($0)" }.joined(separator: " || ")
-            }
-            let fixedVersions = fixed[name] ?? []
-            return ProductReference(
-                name: name, affected: affected, fixed: fixedVersions.isEmpty ? nil : fixedVersions.joined(separator: ", "),
-                origin: .identifier)
-        }
     }
 }

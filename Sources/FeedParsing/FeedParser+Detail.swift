@@ -380,7 +380,7 @@ extension FeedParser {
         case .cvrf:
             d.frames.append(DetailReader.Frame(field: .ignored))
             d.feed.version = .cvrf
-        case nil:
+        case nil, .csaf, .rolie:  // JSON documents never reach the XML root
             d.frames.append(DetailReader.Frame(field: .ignored))
         }
     }

@@ -53,6 +53,10 @@ public struct Explanation: Sendable {
             } else {
                 productReasons.append("\(product.id) registered without a version: every version matches")
             }
+            if let resolution = product.resolution { productReasons[productReasons.count - 1] += " (\(resolution))" }
+            let advice = product.advice(installed: registered.version)
+            productReasons[productReasons.count - 1] +=
+                "; advice: \(advice.sentence(product: product.id, installed: registered.version?.text))"
             productOK = true
             if article.kind == .criticalFix, catalog.product(named: product.id)?.criticalNotifications == false {
                 productReasons[productReasons.count - 1] += " (but \(product.id) has critical_notifications: false)"

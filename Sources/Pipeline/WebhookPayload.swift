@@ -64,6 +64,14 @@ enum WebhookPayload {
             text(match.product)
             raw(", \"version\": ")
             text(match.version)
+            // The advice for this customer's version (SPEC 2.4): the fixed version to upgrade
+            // to, or null and why.
+            let product = article.products.first { $0.id == match.product }
+            let advice = FixAdvice.advice(fixed: product?.fixed, installed: match.version.flatMap(Version.init))
+            raw(", \"fix\": ")
+            text(advice.version)
+            raw(", \"advice\": ")
+            text(advice.sentence(product: match.product, installed: match.version))
             raw("}")
         }
         raw("]}}")

@@ -8,6 +8,8 @@ struct ArticleRecord: Codable, Equatable {
         var affected: String?
         var fixed: String?
         var resolved: Bool
+        /// How the catalog resolved it (`explain` says so); absent in records older than that.
+        var resolution: String?
     }
 
     var feed: String
@@ -56,7 +58,8 @@ struct ArticleRecord: Codable, Equatable {
         updated = article.updated?.timeIntervalSince1970
         severity = article.severity
         kind = article.kind.rawValue
-        products = article.products.map { Product(id: $0.id, affected: $0.affected, fixed: $0.fixed, resolved: $0.isResolved) }
+        products = article.products.map { Product(
+                id: $0.id, affected: $0.affected, fixed: $0.fixed, resolved: $0.isResolved, resolution: $0.resolution) }
         categories = article.categories
         summary = article.summary
     }
@@ -74,7 +77,7 @@ struct ArticleRecord: Codable, Equatable {
             products: products.map {
                 AffectedProduct(
                     id: $0.id, affected: $0.affected, range: parsingRanges ? (try? VersionRange(parsing: $0.affected ?? "")) ?? .every : .every,
-                    fixed: $0.fixed, isResolved: $0.resolved)
+                    fixed: $0.fixed, isResolved: $0.resolved, resolution: $0.resolution)
             }, categories: categories, summary: summary)
     }
 }

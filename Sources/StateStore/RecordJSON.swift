@@ -53,6 +53,10 @@ enum RecordJSON {
             }
             field("resolved", &out)
             out.append(contentsOf: (product.resolved ? "true" : "false").utf8)
+            if let resolution = product.resolution {
+                field("resolution", &out)
+                string(resolution, &out)
+            }
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))
@@ -167,13 +171,14 @@ enum RecordJSON {
                 case "kind": record.kind = try reader.string()
                 case "products":
                     try reader.array { reader throws(Malformed) in
-                        var product = ArticleRecord.Product(id: "", affected: nil, fixed: nil, resolved: false)
+                        var product = ArticleRecord.Product(id: "", affected: nil, fixed: nil, resolved: false, resolution: nil)
                         try reader.object { key, reader throws(Malformed) in
                             switch key {
                             case "id": product.id = try reader.string()
                             case "affected": product.affected = try reader.optionalString()
                             case "fixed": product.fixed = try reader.optionalString()
                             case "resolved": product.resolved = try reader.bool()
+                            case "resolution": product.resolution = try reader.optionalString()
                             default: try reader.skip()
                             }
                         }

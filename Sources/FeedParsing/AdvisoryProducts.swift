@@ -1,0 +1,176 @@
+import Articles
+import Foundation
+
+/// The products of one CVRF or CSAF document (SPEC 2.3, 2.5): the product tree's entries
+/// and every vulnerability's product statuses, folded into one `ProductReference` per
+/// product name with its affected versions and fixed versions.
+struct AdvisoryProducts {
+    /// One product of the tree: a `FullProductName` (CVRF) or a `product` (CSAF).
+    struct Entry {
+        var id: String
+        /// The enclosing product-name branch's name, else the entry's own name.
+        var product: String
+        /// The innermost version branch: an exact version, or (CSAF) a range.
+        var version: String?
+        var versionIsRange = false
+        var cpe: String?
+        var purl: String?
+    }
+
+    /// A relationship's product: a component is its platform, installed software is itself.
+    struct Relationship {
+        var entry: Entry
+        /// `RelationType` / `category`, as written.
+        var type: String
+        var productReference: String
+        var relatesTo: String
+    }
+
+    enum Status {
+        case affected, fixed, notAffected
+
+        /// CVRF `Type` (`Known Affected`) or CSAF key (`known_affected`); nil for those that
+        /// neither affect nor fix (`Recommended`, `Under Investigation`).
+        init?(_ text: String) {
+            switch text.lowercased().replacingOccurrences(of: "_", with: " ") {
+            case "known affected", "first affected", "last affected": self = .affected
+            case "fixed", "first fixed": self = .fixed
+            case "known not affected": self = .notAffected
+            default: return nil
+            }
+        }
+    }
+
+    var entries: [Entry] = []
+    var relationships: [Relationship] = []
+    /// Per vulnerability, in document order: (status, product id).
+    var vulnerabilities: [[(Status, String)]] = []
+
+    /// Relationship types whose product is the platform (`RelatesToProductReference`); the
+    /// others (`Installed On`, `Installed With`, `External Component Of`) are the software
+    /// itself (`ProductReference`): Cisco's "ASA Software 9.8.1 when installed on ASA 5500".
+    static func isComponent(_ type: String) -> Bool {
+        let folded = type.lowercased().replacingOccurrences(of: "_", with: " ")
+        return folded == "default component of" || folded == "optional component of"
+    }
+
+    /// The references, in the order of each product's first entry that has a status;
+    /// `unknown` gets the listed ids that are not in the tree.
+    func references(unknown: inout [String]) -> [ProductReference] {
+        // Tree entries first, then relationships resolved to the entry they stand for.
+        var byID: [String: Entry] = [:]
+        for entry in entries where byID[entry.id] == nil { byID[entry.id] = entry }
+        var all = entries
+        for relationship in relationships {
+            var entry = relationship.entry
+            let target = Self.isComponent(relationship.type) ? relationship.relatesTo : relationship.productReference
+            if let resolved = byID[target] {
+                entry.product = resolved.product
+                entry.version = resolved.version
+                entry.versionIsRange = resolved.versionIsRange
+                entry.cpe = resolved.cpe
+                entry.purl = resolved.purl
+            }
+            all.append(entry)
+        }
+        let known = Set(all.map(\.id))
+        var listed: Set<String> = []
+        var affectedIDs: Set<String> = []
+        var fixedIDs: Set<String> = []
+        for vulnerability in vulnerabilities {
+            for (status, id) in vulnerability {
+                guard known.contains(id) else {
+                    if listed.insert(id).inserted { unknown.append(id) }
+                    continue
+                }
+                if status == .affected { affectedIDs.insert(id) }
+                if status == .fixed { fixedIDs.insert(id) }
+            }
+        }
+
+        var order: [String] = []
+        var groups: [String: [Entry]] = [:]
+        for entry in all where affectedIDs.contains(entry.id) || fixedIDs.contains(entry.id) {
+            if groups[entry.product] == nil { order.append(entry.product) }
+            groups[entry.product, default: []].append(entry)
+        }
+        return order.compactMap { name in
+            reference(name, groups[name] ?? [], affectedIDs: affectedIDs, fixedIDs: fixedIDs)
+        }
+    }
+
+    private func reference(_ name: String, _ group: [Entry], affectedIDs: Set<String>, fixedIDs: Set<String>)
+        -> ProductReference?
+    {
+        let ids = Set(group.map(\.id))
+        var fixed: [String] = []
+        for entry in group where fixedIDs.contains(entry.id) && !entry.versionIsRange {
+            if let version = entry.version, !fixed.contains(version) { fixed.append(version) }
+        }
+        // Entries in tree order; for each, every vulnerability that lists it affected, less
+        // the exact versions that same vulnerability says are not affected (CSAF VEX).
+        var atoms: [String] = []
+        var every = false
+        var anyAffected = false
+        // Per vulnerability: the ids it lists affected, and the exact versions it lists not affected.
+        let statuses = vulnerabilities.map { vulnerability -> (affected: Set<String>, excluded: [String]) in
+            let affected = Set(vulnerability.lazy.filter { $0.0 == .affected && ids.contains($0.1) }.map(\.1))
+            let notAffected = Set(vulnerability.lazy.filter { $0.0 == .notAffected && ids.contains($0.1) }.map(\.1))
+            var excluded: [String] = []
+            for other in group where notAffected.contains(other.id) && !other.versionIsRange {
+                if let version = other.version, !excluded.contains(version) { excluded.append(version) }
+            }
+            return (affected, excluded)
+        }
+        for entry in group {
+            for (affected, excluded) in statuses where affected.contains(entry.id) {
+                var atom: String
+                if let version = entry.version {
+                    if entry.versionIsRange {
+                        atom = VersionRange.nativeText(version)
+                    } else {
+                        if excluded.contains(version) { continue }
+                        atom = "=" + version
+                    }
+                } else {
+                    atom = "*"
+                }
+                anyAffected = true
+                if atom == "*" {
+                    guard !excluded.isEmpty else {
+                        every = true
+                        continue
+                    }
+                    atom = excluded.map { "!=" + $0 }.joined(separator: ", ")
+                } else if !excluded.isEmpty {
+                    let exclusions = excluded.map { ", !=" + $0 }.joined()
+                    atom = atom.components(separatedBy: "||").map { $0.trimmingCharacters(in: .whitespaces) + exclusions }
+                        .joined(separator: " || ")
+                }
+                if !atoms.contains(atom) { atoms.append(atom) }
+            }
+        }
+        let affected: String?
+        if anyAffected {
+            affected = every ? nil : atoms.joined(separator: " || ")
+        } else if !fixed.isEmpty {
+            // Listed only as fixed: affected below its lowest fixed version (the platform
+            // needs the update).
+            let lowest = fixed.min { (Version($0) ?? Version("0")!) < (Version($1) ?? Version("0")!) }!
+            affected = "<" + lowest
+        } else if group.contains(where: { fixedIDs.contains($0.id) }) {
+            affected = nil
+        } else {
+            return nil
+        }
+        var cpes: [String] = []
+        var purls: [String] = []
+        for entry in group {
+            if let cpe = entry.cpe, !cpes.contains(cpe) { cpes.append(cpe) }
+            if let purl = entry.purl, !purls.contains(purl) { purls.append(purl) }
+        }
+        return ProductReference(
+            name: name, affected: affected, fixed: fixed.isEmpty ? nil : fixed.joined(separator: ", "),
+            origin: .identifier, cpes: cpes, purls: purls)
+    }
+}
