@@ -90,19 +90,24 @@ struct AdvisoryProducts {
 
         var order: [String] = []
         var groups: [String: [Entry]] = [:]
-        for entry in all where affectedIDs.contains(entry.id) || fixedIDs.contains(entry.id) {
+        var named: [String: [Entry]] = [:]
+        for entry in all {
+            named[entry.product, default: []].append(entry)
+            guard affectedIDs.contains(entry.id) || fixedIDs.contains(entry.id) else { continue }
             if groups[entry.product] == nil { order.append(entry.product) }
             groups[entry.product, default: []].append(entry)
         }
         return order.compactMap { name in
-            reference(name, groups[name] ?? [], affectedIDs: affectedIDs, fixedIDs: fixedIDs)
+            reference(name, groups[name] ?? [], every: named[name] ?? [], affectedIDs: affectedIDs, fixedIDs: fixedIDs)
         }
     }
 
-    private func reference(_ name: String, _ group: [Entry], affectedIDs: Set<String>, fixedIDs: Set<String>)
-        -> ProductReference?
-    {
-        let ids = Set(group.map(\.id))
+    /// `group`: the product's entries listed affected or fixed; `every`: all its entries,
+    /// for the versions a vulnerability lists as not affected.
+    private func reference(
+        _ name: String, _ group: [Entry], every allEntries: [Entry], affectedIDs: Set<String>, fixedIDs: Set<String>
+    ) -> ProductReference? {
+        let ids = Set(allEntries.map(\.id))
         var fixed: [String] = []
         for entry in group where fixedIDs.contains(entry.id) && !entry.versionIsRange {
             if let version = entry.version, !fixed.contains(version) { fixed.append(version) }
@@ -117,7 +122,7 @@ struct AdvisoryProducts {
             let affected = Set(vulnerability.lazy.filter { $0.0 == .affected && ids.contains($0.1) }.map(\.1))
             let notAffected = Set(vulnerability.lazy.filter { $0.0 == .notAffected && ids.contains($0.1) }.map(\.1))
             var excluded: [String] = []
-            for other in group where notAffected.contains(other.id) && !other.versionIsRange {
+            for other in allEntries where notAffected.contains(other.id) && !other.versionIsRange {
                 if let version = other.version, !excluded.contains(version) { excluded.append(version) }
             }
             return (affected, excluded)
@@ -142,7 +147,7 @@ struct AdvisoryProducts {
                         continue
                     }
                     atom = excluded.map { "!=" + $0 }.joined(separator: ", ")
-                } else if !excluded.isEmpty {
+                } else if entry.versionIsRange, !excluded.isEmpty {
                     let exclusions = excluded.map { ", !=" + $0 }.joined()
                     atom = atom.components(separatedBy: "||").map { $0.trimmingCharacters(in: .whitespaces) + exclusions }
                         .joined(separator: " || ")

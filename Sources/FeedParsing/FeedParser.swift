@@ -11,11 +11,17 @@ public struct FeedParserLimits: Sendable {
     public var maxTextBytes: Int
     /// Bytes of input accepted; more is an error.
     public var maxDocumentBytes: Int
+    /// Bytes of a JSON document (CSAF, ROLIE) accepted: it is read whole into memory, so
+    /// its bound is the fetch size limit (SPEC 2.5), not the streaming parser's.
+    public var maxJSONBytes: Int
 
-    public init(maxDepth: Int = 256, maxTextBytes: Int = 1 << 20, maxDocumentBytes: Int = 160 << 20) {
+    public init(
+        maxDepth: Int = 256, maxTextBytes: Int = 1 << 20, maxDocumentBytes: Int = 160 << 20, maxJSONBytes: Int = 20 << 20
+    ) {
         self.maxDepth = maxDepth
         self.maxTextBytes = maxTextBytes
         self.maxDocumentBytes = maxDocumentBytes
+        self.maxJSONBytes = maxJSONBytes
     }
 }
 
@@ -53,6 +59,8 @@ public struct FeedParseResult: Sendable {
     public var detail: FeedDetail?
     /// Warnings beyond ``FeedParser/maxWarnings``, counted in the last of `warnings`.
     public var suppressedWarnings = 0
+    /// A CSAF ROLIE feed's documents (format `.rolie`): the loader fetches them.
+    public var rolieEntries: [ROLIEEntry] = []
 
     public init(
         title: String? = nil, format: FeedFormat? = nil, warnings: [FeedWarning] = [], error: FeedParseError? = nil,
@@ -102,6 +110,8 @@ public final class FeedParser {
     /// Input held back until 4 bytes (and an XML declaration) are there, so libxml2 can detect
     /// the encoding.
     @exclusivity(unchecked) var pending: [UInt8] = []
+    /// A JSON document (CSAF, ROLIE), collected whole: it is parsed at ``finish()``.
+    @exclusivity(unchecked) var json: [UInt8]?
     @exclusivity(unchecked) var consumed = 0
     @exclusivity(unchecked) var result = FeedParseResult()
     @exclusivity(unchecked) var finalResult: FeedParseResult?
@@ -199,8 +209,17 @@ public final class FeedParser {
         let tooLarge = bytes.count > room
         if tooLarge { bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<room]) }
         consumed += bytes.count
+        if json != nil {
+            appendJSON(bytes)
+            return
+        }
         if context == nil {
             pending.append(contentsOf: bytes)
+            if FeedParser.startsAsJSON(pending) {
+                json = []
+                appendJSON(UnsafeRawBufferPointer(start: nil, count: 0))
+                return
+            }
             if pending.count >= 4, FeedParser.headIsComplete(pending) {
                 let held = pending
                 pending = []
@@ -225,7 +244,10 @@ public final class FeedParser {
     /// Ends the document and returns what was found. Calling it again returns the same result.
     public func finish() -> FeedParseResult {
         if let finalResult { return finalResult }
-        if !failed {
+        if json != nil {
+            if !failed { finishJSON() }
+            json = nil
+        } else if !failed {
             if context == nil {
                 if pending.isEmpty {
                     fail(line: nil, "empty document")
