@@ -91,3 +91,39 @@ public enum Timestamp {
         bytes[19] = 0x5A
     }
 }
+
+/// A SHA-256 or SHA-512 digest computed over bytes as they stream by: a ROLIE document's
+/// hash is checked against its `.sha256` / `.sha512` file (SPEC 2.6). One thread at a time.
+public final class StreamingDigest {
+    public enum Algorithm: String, Sendable {
+        case sha256, sha512
+
+        /// By a hash file's name: `….sha512` is SHA-512, anything else SHA-256.
+        public init(hashFile: String) { self = hashFile.lowercased().hasSuffix(".sha512") ? .sha512 : .sha256 }
+    }
+
+    public let algorithm: Algorithm
+    private let context: OpaquePointer
+
+    public init(_ algorithm: Algorithm) {
+        self.algorithm = algorithm
+        context = EVP_MD_CTX_new()
+        let started = EVP_DigestInit_ex(context, algorithm == .sha512 ? EVP_sha512() : EVP_sha256(), nil)
+        precondition(started == 1, "OpenSSL cannot start a \(algorithm.rawValue) digest")
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        EVP_DigestUpdate(context, base, bytes.count)
+    }
+
+    /// Lower-case hex; the digest cannot be updated afterwards.
+    public func finish() -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &digest, &length)
+        return Digest.hex(Array(digest.prefix(Int(length))))
+    }
+}

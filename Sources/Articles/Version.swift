@@ -12,6 +12,9 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The numeric components of the dotted shape; empty for other shapes.
     let components: [UInt64]
     let suffix: String?
+    /// The suffix marks a pre-release (`-rc1`, `~beta`): it sorts before the plain version.
+    /// Any other suffix (`16.3.1a`, `-2.el7`, `(58)SE`) sorts after it.
+    let isPreRelease: Bool
 
     /// True for the dotted shape (`10.7.2`, `15.0(1)M10`): it starts with a number.
     public var isDotted: Bool { !components.isEmpty }
@@ -22,7 +25,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         var utf8 = trimmed
         guard let parsed = utf8.withUTF8({ Self.parse($0) }) else { return nil }
         self.text = trimmed
-        (components, suffix) = parsed
+        (components, suffix, isPreRelease) = parsed
     }
 
     /// `init?(_:)` for a word of ASCII bytes without white space or commas, as the range
@@ -30,12 +33,12 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     init?(asciiWord word: UnsafeBufferPointer<UInt8>) {
         guard let parsed = Self.parse(word) else { return nil }
         text = String(decoding: word, as: UTF8.self)
-        (components, suffix) = parsed
+        (components, suffix, isPreRelease) = parsed
     }
 
     /// The dotted shape's components and suffix, or ([], nil) for another valid shape;
     /// nil when the bytes are not a version.
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?)? {
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?, Bool)? {
         guard !bytes.isEmpty else { return nil }
         for byte in bytes where ASCIIText.isSpace(byte) || isForbidden(byte) { return nil }
         // Non-ASCII white space (U+00A0, U+2003 …) is white space too.
@@ -44,7 +47,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         {
             return nil
         }
-        return dotted(bytes) ?? ([], nil)
+        return dotted(bytes) ?? ([], nil, false)
     }
 
     @inline(__always) private static func isForbidden(_ byte: UInt8) -> Bool {
@@ -57,8 +60,8 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Numbers separated by single dots, then an optional suffix (one leading `-+_~` dropped
-    /// from it); nil when the bytes do not start that way.
-    private static func dotted(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?)? {
+    /// from it) and whether it is a pre-release; nil when the bytes do not start that way.
+    private static func dotted(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?, Bool)? {
         var components: [UInt64] = []
         components.reserveCapacity(4)  // one allocation for the usual `10.7.2`
         var current: UInt64 = 0
@@ -83,8 +86,10 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard digits > 0 else { return nil }
         components.append(current)
         var suffix: String?
+        var isPreRelease = false
         if index < bytes.count {
             var tail = UnsafeBufferPointer(rebasing: bytes[index...])
+            isPreRelease = VersionOrder.isPreRelease(tail)
             if let first = tail.first, "-+_~".utf8.contains(first) {
                 tail = UnsafeBufferPointer(rebasing: tail.dropFirst())
             }
@@ -92,13 +97,15 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
             suffix = String(decoding: tail, as: UTF8.self)
         }
         while components.count > 1, components.last == 0 { components.removeLast() }
-        return (components, suffix)
+        return (components, suffix, isPreRelease)
     }
 
     public var description: String { text }
 
     public static func == (lhs: Version, rhs: Version) -> Bool {
-        if lhs.isDotted, rhs.isDotted { return lhs.components == rhs.components && lhs.suffix == rhs.suffix }
+        if lhs.isDotted, rhs.isDotted {
+            return lhs.components == rhs.components && lhs.suffix == rhs.suffix && lhs.isPreRelease == rhs.isPreRelease
+        }
         return lhs.text == rhs.text
     }
 
@@ -106,6 +113,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         if isDotted {
             hasher.combine(components)
             hasher.combine(suffix)
+            hasher.combine(isPreRelease)
         } else {
             hasher.combine(text)
         }
@@ -123,9 +131,11 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
             if left != right { return left < right }
         }
         switch (lhs.suffix, rhs.suffix) {
-        case (nil, nil), (nil, _): return false
-        case (_, nil): return true
+        case (nil, nil): return false
+        case (nil, _): return !rhs.isPreRelease
+        case (_, nil): return lhs.isPreRelease
         case let (left?, right?):
+            if lhs.isPreRelease != rhs.isPreRelease { return lhs.isPreRelease }
             let order = VersionOrder.compare(left, right)
             return order != 0 ? order < 0 : left < right
         }
@@ -134,8 +144,9 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 /// The order of versions of any shape (SPEC 2.4): runs of digits compare as numbers, other
 /// runs as text (byte order), a number after a word. When one version is the other plus
-/// more runs, a further word that does not start with `.` makes it a pre-release and
-/// smaller (`10.7.2-rc1` < `10.7.2`), anything else makes it larger (`10.7.2` < `10.7.2.1`).
+/// more runs, a pre-release suffix — `-` or `~` then a letter — makes it smaller
+/// (`10.7.2-rc1` < `10.7.2`); anything else makes it larger (`10.7.2` < `10.7.2.1`,
+/// `16.3.1` < `16.3.1a`, Cisco's rebuild).
 public enum VersionOrder {
     /// -1, 0 or 1.
     public static func compare(_ lhs: String, _ rhs: String) -> Int {
@@ -156,13 +167,18 @@ public enum VersionOrder {
         }
         if i == a.count, j == b.count { return 0 }
         // One ran out: the other's next run decides.
-        if i < a.count { return isPreRelease(a[i]) ? -1 : 1 }
-        return isPreRelease(b[j]) ? 1 : -1
+        if i < a.count { return a.withUnsafeBufferPointer { isPreRelease(UnsafeBufferPointer(rebasing: $0[i...])) } ? -1 : 1 }
+        return b.withUnsafeBufferPointer { isPreRelease(UnsafeBufferPointer(rebasing: $0[j...])) } ? 1 : -1
+    }
+
+    /// `-` or `~` then a letter: `-rc1`, `~beta`.
+    static func isPreRelease(_ tail: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard tail.count >= 2, tail[0] == UInt8(ascii: "-") || tail[0] == UInt8(ascii: "~") else { return false }
+        let letter = tail[1] | 0x20
+        return letter >= UInt8(ascii: "a") && letter <= UInt8(ascii: "z")
     }
 
     @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-
-    private static func isPreRelease(_ byte: UInt8) -> Bool { !isDigit(byte) && byte != UInt8(ascii: ".") }
 
     private static func runEnd(_ bytes: [UInt8], _ start: Int, digits: Bool) -> Int {
         var end = start

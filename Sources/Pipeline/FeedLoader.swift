@@ -21,6 +21,16 @@ public struct LoadedFeed: Sendable {
     public var lastModified: String?
     /// True for an HTTP 304: nothing changed, nothing parsed.
     public var notModified = false
+    /// A CSAF ROLIE feed: the documents fetched in this run, each a success or a failure
+    /// (`lastError`). The feed succeeds whatever they do: a failed document is its own.
+    public var documents: [DocumentState] = []
+    /// A CSAF ROLIE feed: how many entries it lists.
+    public var listedDocuments = 0
+
+    /// `document ID (URL): reason` for each document that failed in this run.
+    public var documentFailures: [(state: DocumentState, line: String)] {
+        documents.filter { $0.lastError != nil }.map { ($0, "document \($0.id) (\($0.url)): \($0.lastError!)") }
+    }
 }
 
 /// What reading one source into a parser gave, besides the parser's own result.
@@ -48,6 +58,8 @@ public struct FeedLoader: Sendable {
     ) {
         self.catalog = catalog
         self.fetch = fetch
+        var limits = limits
+        limits.maxJSONBytes = fetch.maxSize  // a CSAF document is held whole: SPEC 2.5's bound
         self.limits = limits
         self.userAgent = userAgent
     }
@@ -106,6 +118,13 @@ public struct FeedLoader: Sendable {
         var loaded = LoadedFeed(feed: feed)
         var items: [FeedItem] = []
         let parser = FeedParser(limits: limits) { items.append($0) }
+        // A ROLIE feed with documents that failed is read again even when unchanged: its
+        // entries say where to fetch them.
+        var validators = validators
+        if validators?.failedDocuments.isEmpty == false {
+            validators?.etag = nil
+            validators?.lastModified = nil
+        }
         let source = read(feed, validators: validators, into: parser, fetcher: &fetcher)
         loaded.httpStatus = source.httpStatus
         loaded.etag = source.etag
@@ -127,9 +146,19 @@ public struct FeedLoader: Sendable {
         }
         let normalizer = ArticleNormalizer(feed: feed.name, defaults: feed.defaults, catalog: catalog)
         var warnings = result.warnings
+        var articles = items.map { normalizer.article(from: $0, warnings: &warnings) }
+        if result.format == .rolie {
+            let known = validators?.documents ?? [:]
+            let due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: known)
+            loaded.listedDocuments = result.rolieEntries.count
+            for outcome in DocumentLoader(loader: self).load(due, feed: feed, known: known) {
+                loaded.documents.append(outcome.state)
+                warnings += outcome.warnings
+                articles += outcome.articles
+            }
+        }
         var seen: [String: Int] = [:]
-        for item in items {
-            let article = normalizer.article(from: item, warnings: &warnings)
+        for article in articles {
             // One key, one article: a repeated key keeps its highest revision.
             if let index = seen[article.key] {
                 if article.revision > loaded.articles[index].revision { loaded.articles[index] = article }

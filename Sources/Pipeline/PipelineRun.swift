@@ -104,6 +104,18 @@ public final class PipelineRun {
                 console.error("critfix: feed \(feed.feed.name) failed\(repeated): \(feed.failure!)")
             }
         }
+        // A ROLIE feed's failed documents (SPEC 2.6): each its own failure, retried next run,
+        // reported from the feed's `alert_after` failure in a row on.
+        var failedDocuments: [String] = []
+        for feed in loaded {
+            for (state, line) in feed.documentFailures {
+                failedDocuments.append("\(feed.feed.name): \(line)")
+                if state.failuresInARow >= feed.feed.alertAfter {
+                    let repeated = state.failuresInARow > 1 ? " (\(state.failuresInARow) failures in a row)" : ""
+                    console.error("critfix: feed \(feed.feed.name): \(line)\(repeated)")
+                }
+            }
+        }
 
         if !setup.registrationsLoaded {
             let dueEmail = try !store.dueDeliveries(channel: .email, now: Date(), limit: 1).isEmpty
@@ -125,9 +137,9 @@ public final class PipelineRun {
             phases.end("plan")
             printDueRetries(store: store, now: started)
             if options.summary {
-                console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started, phases: phases))
+                console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started, phases: phases, failedDocuments: failedDocuments))
             }
-            return failedFeeds.isEmpty ? ExitStatus.success : ExitStatus.failures
+            return failedFeeds.isEmpty && failedDocuments.isEmpty ? ExitStatus.success : ExitStatus.failures
         }
         let outbox = try store.beginOutbox(caughtUp: options.catchUp)
         let plan = try planner.plan(loaded, caughtUp: options.catchUp, into: outbox)
@@ -136,7 +148,10 @@ public final class PipelineRun {
         // The feeds' new validators go in the same transaction: a crash before the commit
         // leaves both the articles unseen and the feeds to be fetched again in full.
         try store.recordFetches(loaded.filter { $0.failure == nil }.map {
-            ($0.feed.name, FetchRecord(url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified))
+            var record = FetchRecord(
+                url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified)
+            record.documents = $0.documents
+            return ($0.feed.name, record)
         })
         // Registrations not loaded means nothing was due when checked above: a delivery
         // falling due since waits for the next run, rather than meet an empty customer list.
@@ -159,7 +174,7 @@ public final class PipelineRun {
         }
         let summary = summaryText(
             plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started, phases: phases,
-            webhooks: webhookDispatch)
+            webhooks: webhookDispatch, failedDocuments: failedDocuments)
         if options.summary { console.out(summary) }
         if let dispatch {
             for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
@@ -167,7 +182,8 @@ public final class PipelineRun {
         for line in webhookDispatch?.failureLines ?? [] { console.error("critfix: delivery failed: \(line)") }
         // Every failure cause counts, including a transport that could not even start.
         let deliveryFailed = !(dispatch?.failureLines.isEmpty ?? true) || !(webhookDispatch?.failureLines.isEmpty ?? true)
-        let exitCode = failedFeeds.isEmpty && !deliveryFailed ? ExitStatus.success : ExitStatus.failures
+        let exitCode =
+            failedFeeds.isEmpty && failedDocuments.isEmpty && !deliveryFailed ? ExitStatus.success : ExitStatus.failures
         try store.recordRun(started: started, finished: Date(), exitCode: exitCode, summary: summary)
         store.close()
         ProcessExit.leave(store, loaded)
@@ -285,7 +301,7 @@ public final class PipelineRun {
 
     private func summaryText(
         plan: RunPlan, loaded: [LoadedFeed], failedFeeds: [String], dispatch: DispatchReport?, started: Date, phases: PhaseTimer,
-        webhooks: DispatchReport? = nil
+        webhooks: DispatchReport? = nil, failedDocuments: [String] = []
     ) -> String {
         let elapsed = Date().timeIntervalSince(started)
         var lines: [String] = []
@@ -294,6 +310,12 @@ public final class PipelineRun {
         let unchanged = loaded.filter(\.notModified).count
         let unchangedText = unchanged > 0 ? " (\(unchanged) unchanged since the last fetch)" : ""
         lines.append("feeds: \(loaded.count - failedFeeds.count) read\(unchangedText), \(failedFeeds.count) failed")
+        let listed = loaded.reduce(0) { $0 + $1.listedDocuments }
+        if listed > 0 {
+            let fetched = loaded.reduce(0) { $0 + $1.documents.count }
+            lines.append(
+                "ROLIE documents: \(listed) listed, \(fetched) fetched (new, changed or failed before), \(failedDocuments.count) failed")
+        }
         lines.append("articles: \(plan.newArticles) new, \(plan.revisedArticles) revised, \(plan.unmatchedArticles) unmatched")
         let recorded = options.catchUp ? "recorded as already notified" : options.dryRun ? "would be recorded" : "recorded"
         lines.append("notifications: \(plan.notifications) \(recorded)")
@@ -311,6 +333,10 @@ public final class PipelineRun {
         if !failedFeeds.isEmpty {
             lines.append("failed feeds:")
             lines += failedFeeds.map { "  \($0)" }
+        }
+        if !failedDocuments.isEmpty {
+            lines.append("failed documents:")
+            lines += failedDocuments.map { "  \($0)" }
         }
         let problems = (dispatch?.failureLines ?? []) + (webhooks?.failureLines ?? [])
         if !problems.isEmpty {

@@ -37,12 +37,24 @@ extension Commands {
 
     static func statusJSON(_ report: StatusReport, feeds: [FeedState]) -> String {
         let feedLines = feeds.map { feed in
-            """
-            {"name": \(JSONText.string(feed.name)), "url": \(JSONText.string(feed.url)), \
-            "last_fetch": \(JSONText.date(feed.lastFetch)), "http_status": \(JSONText.int(feed.httpStatus)), \
-            "etag": \(JSONText.string(httpETag(feed))), "failures_in_a_row": \(feed.failuresInARow), \
-            "last_error": \(JSONText.string(feed.lastError)), "articles": \(feed.articles)}
-            """
+            // A ROLIE feed's documents: how many, and those whose last fetch failed (SPEC 2.6).
+            let documents =
+                feed.documents.isEmpty
+                ? ""
+                : ", \"documents\": \(feed.documents.count), \"failed_documents\": ["
+                    + feed.failedDocuments.map { document in
+                        """
+                        {"id": \(JSONText.string(document.id)), "url": \(JSONText.string(document.url)), \
+                        "last_fetch": \(JSONText.date(document.lastFetch)), \
+                        "failures_in_a_row": \(document.failuresInARow), "last_error": \(JSONText.string(document.lastError))}
+                        """
+                    }.joined(separator: ", ") + "]"
+            return """
+                {"name": \(JSONText.string(feed.name)), "url": \(JSONText.string(feed.url)), \
+                "last_fetch": \(JSONText.date(feed.lastFetch)), "http_status": \(JSONText.int(feed.httpStatus)), \
+                "etag": \(JSONText.string(httpETag(feed))), "failures_in_a_row": \(feed.failuresInARow), \
+                "last_error": \(JSONText.string(feed.lastError)), "articles": \(feed.articles)\(documents)}
+                """
         }
         func entry(_ entry: StatusReport.Entry, retrying: Bool) -> String {
             let articles = entry.isDigest
@@ -77,6 +89,14 @@ extension Commands {
                 line += ", \(failures): \(feed.lastError ?? "")"
             }
             lines.append(line)
+            if !feed.documents.isEmpty {
+                let failed = feed.failedDocuments
+                lines.append("    \(feed.documents.count) documents, \(failed.count) failed")
+                for document in failed {
+                    let failures = document.failuresInARow == 1 ? "1 failure" : "\(document.failuresInARow) failures in a row"
+                    lines.append("    \(document.id) \(document.url): \(failures): \(document.lastError ?? "")")
+                }
+            }
         }
         lines.append(
             "deliveries: \(report.pending) pending, \(report.retrying) retrying, \(report.dead) dead, \(report.delivered) delivered")

@@ -54,6 +54,16 @@ enum Migrations {
             CREATE INDEX deliveries_failed ON deliveries(status, updated) WHERE status IN ('retrying', 'dead');
             """
         ),
+        (
+            // SPEC 2.6: the documents of CSAF ROLIE feeds, fetched only when new or changed.
+            "feed documents",
+            """
+            CREATE TABLE feed_documents(
+                feed TEXT NOT NULL, id TEXT NOT NULL, url TEXT NOT NULL, updated TEXT NOT NULL, etag TEXT,
+                last_modified TEXT, last_fetch REAL, failures_in_a_row INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+                PRIMARY KEY(feed, id)) WITHOUT ROWID;
+            """
+        ),
     ]
 
     static func apply(to db: SQLiteConnection) throws(StateStoreError) {

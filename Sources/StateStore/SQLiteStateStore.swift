@@ -94,7 +94,28 @@ public final class SQLiteStateStore: StateStore {
             """
         ).bind(.text(name))
         guard try statement.step() else { return nil }
-        return feedState(from: statement)
+        var state = feedState(from: statement)
+        state.documents = try documents(feed: name)
+        return state
+    }
+
+    /// A ROLIE feed's documents by id (none for other feeds).
+    private func documents(feed: String) throws(StateStoreError) -> [String: DocumentState] {
+        let rows = try db.statement(
+            """
+            SELECT id, url, updated, etag, last_modified, last_fetch, failures_in_a_row, last_error
+            FROM feed_documents WHERE feed = ?
+            """
+        ).bind(.text(feed))
+        var documents: [String: DocumentState] = [:]
+        while try rows.step() {
+            let id = rows.text(0) ?? ""
+            documents[id] = DocumentState(
+                id: id, url: rows.text(1) ?? "", updated: rows.text(2) ?? "", etag: rows.text(3),
+                lastModified: rows.text(4), lastFetch: rows.optionalDouble(5).map { Date(timeIntervalSince1970: $0) },
+                failuresInARow: Int(rows.int(6)), lastError: rows.text(7))
+        }
+        return documents
     }
 
     private func feedState(from row: Statement) -> FeedState {
@@ -124,6 +145,9 @@ public final class SQLiteStateStore: StateStore {
                     .optional(fetch.etag), .optional(fetch.lastModified)
                 ).run()
             }
+            for (name, fetch) in fetches where fetch.error == nil {
+                for document in fetch.documents { try recordDocument(document, feed: name, at: fetch.at) }
+            }
             for (name, fetch) in fetches where fetch.error != nil {
                 try db.statement(
                     """
@@ -139,6 +163,36 @@ public final class SQLiteStateStore: StateStore {
                     .optional(fetch.error)
                 ).run()
             }
+        }
+    }
+
+    /// A success replaces the document's `updated` and validators (a 304 keeps those it
+    /// does not send again); a failure counts one more in a row and keeps them.
+    private func recordDocument(_ document: DocumentState, feed: String, at: Date) throws(StateStoreError) {
+        if document.lastError == nil {
+            try db.statement(
+                """
+                INSERT INTO feed_documents(feed, id, url, updated, etag, last_modified, last_fetch, failures_in_a_row, last_error)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL)
+                ON CONFLICT(feed, id) DO UPDATE SET url = ?3, updated = ?4, etag = COALESCE(?5, etag),
+                    last_modified = COALESCE(?6, last_modified), last_fetch = ?7, failures_in_a_row = 0, last_error = NULL
+                """
+            ).bind(
+                .text(feed), .text(document.id), .text(document.url), .text(document.updated), .optional(document.etag),
+                .optional(document.lastModified), .double(at.timeIntervalSince1970)
+            ).run()
+        } else {
+            try db.statement(
+                """
+                INSERT INTO feed_documents(feed, id, url, updated, last_fetch, failures_in_a_row, last_error)
+                VALUES (?1, ?2, ?3, '', ?4, 1, ?5)
+                ON CONFLICT(feed, id) DO UPDATE SET url = ?3, last_fetch = ?4,
+                    failures_in_a_row = failures_in_a_row + 1, last_error = ?5
+                """
+            ).bind(
+                .text(feed), .text(document.id), .text(document.url), .double(at.timeIntervalSince1970),
+                .optional(document.lastError)
+            ).run()
         }
     }
 
@@ -334,6 +388,7 @@ public final class SQLiteStateStore: StateStore {
             FROM feeds ORDER BY name
             """)
         while try feedRows.step() { feeds.append(feedState(from: feedRows)) }
+        for index in feeds.indices { feeds[index].documents = try documents(feed: feeds[index].name) }
         var counts: [String: Int] = [:]
         let countRows = try db.statement("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         while try countRows.step() { counts[countRows.text(0) ?? ""] = Int(countRows.int(1)) }

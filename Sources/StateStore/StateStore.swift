@@ -132,6 +132,13 @@ public struct FeedState: Sendable, Hashable {
     public var lastError: String?
     /// Every article ever recorded for the feed.
     public var articles: Int
+    /// A CSAF ROLIE feed's documents by entry id (SPEC 2.6): what was fetched, and failures.
+    public var documents: [String: DocumentState] = [:]
+
+    /// The documents whose last fetch failed, by id.
+    public var failedDocuments: [DocumentState] {
+        documents.values.filter { $0.failuresInARow > 0 }.sorted { $0.id < $1.id }
+    }
 
     public init(
         name: String, url: String, lastFetch: Date? = nil, httpStatus: Int? = nil, etag: String? = nil,
@@ -149,6 +156,36 @@ public struct FeedState: Sendable, Hashable {
     }
 }
 
+/// One document of a CSAF ROLIE feed (SPEC 2.6): the entry's `updated` and the document's
+/// validators as of its last successful fetch, and its failures since.
+public struct DocumentState: Sendable, Hashable {
+    /// The ROLIE entry's id.
+    public var id: String
+    /// The document's URL, resolved against the feed's.
+    public var url: String
+    /// The entry's `updated` when the document was last fetched successfully ("" when never).
+    public var updated: String
+    public var etag: String?
+    public var lastModified: String?
+    public var lastFetch: Date?
+    public var failuresInARow: Int
+    public var lastError: String?
+
+    public init(
+        id: String, url: String, updated: String, etag: String? = nil, lastModified: String? = nil, lastFetch: Date? = nil,
+        failuresInARow: Int = 0, lastError: String? = nil
+    ) {
+        self.id = id
+        self.url = url
+        self.updated = updated
+        self.etag = etag
+        self.lastModified = lastModified
+        self.lastFetch = lastFetch
+        self.failuresInARow = failuresInARow
+        self.lastError = lastError
+    }
+}
+
 /// The outcome of one fetch of a feed.
 public struct FetchRecord: Sendable {
     public var url: String
@@ -158,6 +195,9 @@ public struct FetchRecord: Sendable {
     public var lastModified: String?
     /// Nil when the fetch (and parse) succeeded.
     public var error: String?
+    /// A ROLIE feed's documents fetched in this run: a success (`lastError` nil) records
+    /// its `updated` and validators, a failure counts one more in a row.
+    public var documents: [DocumentState] = []
 
     public init(url: String, at: Date, httpStatus: Int? = nil, etag: String? = nil, lastModified: String? = nil, error: String? = nil) {
         self.url = url

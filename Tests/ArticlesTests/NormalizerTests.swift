@@ -68,7 +68,7 @@ import Testing
         let article = normalizer.article(
             from: FeedItem(
                 line: 9, id: "x", severity: 1, kind: .patch,
-                products: [ProductReference(name: "erp-ln", affected: ">=banana"), ProductReference(name: "erp-m3")]),
+                products: [ProductReference(name: "erp-ln", affected: ">=10|banana"), ProductReference(name: "erp-m3")]),
             warnings: &warnings)
         #expect(article.products.map(\.id) == ["erp-m3"])
         #expect(warnings.count == 1)

@@ -33,9 +33,36 @@ import Testing
         #expect(Version(" 10.7 ")?.text == "10.7")
     }
 
-    @Test(arguments: ["", "x", ".5", "10.", "10..2", "10.7.2-", "10,7", "1 2", "-1"])
+    @Test(arguments: ["", "  ", "10,7", "1 2", "10\u{00A0}7", "a<b", ">1", "x|y", "*", "!1", "1=2"])
     func rejectsWhatIsNotAVersion(_ text: String) {
         #expect(Version(text) == nil)
+    }
+
+    /// SPEC 2.4: versions as vendors write them are versions; each equals itself.
+    @Test(arguments: ["15.0(1)M10", "12.2(58)SE", "3.2.0S", "1:4.3.1-2.el7", "7.0(3)I7(3)", "v2", "x", "10..2", "-1"])
+    func vendorShapesAreVersions(_ text: String) throws {
+        let version = try #require(Version(text))
+        #expect(version.text == text)
+        #expect(version == Version(text))
+        #expect(!(version < version))
+        #expect(Set([version, Version(text)!]).count == 1)
+    }
+
+    @Test func vendorShapesOrderByTheirNumbers() throws {
+        func v(_ text: String) throws -> Version { try #require(Version(text)) }
+        #expect(try v("15.0(1)M9") < v("15.0(1)M10"))
+        #expect(try v("15.0(1)M10") < v("15.0(2)M"))
+        #expect(try v("12.2(55)SE") < v("12.2(58)SE"))
+        #expect(try v("15.7(3)M") < v("15.7(3)M2"))
+        #expect(try v("16.3.1a") > v("16.3.1"))
+        #expect(try v("3.2.0S") < v("3.2.1S"))
+        #expect(try v("1:4.3.1-2.el7") < v("1:4.3.1-10.el7"))
+        #expect(try v("polkit-0:0.115-11.el8_2.1") < v("polkit-0:0.115-12.el8"))
+        #expect(try v("10.7") == v("10.7.0"))
+        #expect(try v("15.0(1)M10") != v("15.0(1)M9"))
+        // A total order over a mixed list: sorting agrees with itself.
+        let mixed = try ["15.0(1)M10", "12.2(58)SE", "10.10", "v2", "15.0(1)M9", "10.7.2"].map(v)
+        #expect(mixed.sorted().map(\.text) == ["v2", "10.7.2", "10.10", "12.2(58)SE", "15.0(1)M9", "15.0(1)M10"])
     }
 }
 
@@ -103,17 +130,17 @@ import Testing
         #expect(try range("vers:generic/*").isEvery)
     }
 
-    @Test(arguments: [">=", "=>10.5", ">=10.x", "10.5 ||", "|| 10.5", "<<10", "vers:", "vers:generic/", "vers:generic/>=1|"])
+    @Test(arguments: [">=", "=>10.5", ">=10|x", "10.5 ||", "|| 10.5", "<<10", "vers:", "vers:generic/", "vers:generic/>=1|"])
     func rejectsInvalidRanges(_ text: String) {
         #expect(throws: VersionRangeError.self) { try VersionRange(parsing: text) }
     }
 
     @Test func errorsSayWhatIsWrong() {
         do {
-            _ = try VersionRange(parsing: ">=10.x")
+            _ = try VersionRange(parsing: ">=10|x")
             Issue.record("expected an error")
         } catch {
-            #expect(error.message.contains("'10.x' is not a version"))
+            #expect(error.message.contains("'10|x' is not a version"))
         }
     }
 }

@@ -184,7 +184,7 @@ import Testing
                 "6:5: feeds[0].timout: unknown key 'timout': did you mean 'timeout'? (allowed keys: name, url, ca_file, defaults, timeout, alert_after)",
                 "7:25: feeds[0].defaults.product: 'x' is not a product in the catalog (products)",
                 "7:28: feeds[0].defaults.sevrity: unknown key 'sevrity': did you mean 'severity'? (allowed keys: product, kind, severity)",
-                "10:5: products[0].alias: unknown key 'alias': did you mean 'aliases'? (allowed keys: id, name, aliases, critical_notifications)",
+                "10:5: products[0].alias: unknown key 'alias': did you mean 'aliases'? (allowed keys: id, name, aliases, critical_notifications, cpe, purl)",
                 "12:3: email.form: unknown key 'form': did you mean 'from'? (allowed keys: from, transport, envelope_from, username_env, password_env, ca_file, templates, max_attempts, retry_delays)",
                 "14:3: webhooks.retries: unknown key 'retries' (allowed keys: timeout, max_attempts, retry_delays, in_run_wait, ca_file, allow_private_addresses, concurrency)",
             ])

@@ -106,7 +106,7 @@ import Testing
                   - product: erp-xx
                     version: "10.7"
                   - product: LN
-                    version: 10.x
+                    version: 10 x
                 contacts:
                   - email: "x@"
               - id: ACME-001
@@ -122,7 +122,7 @@ import Testing
                 "6:19: customers[0].min_severity: '5' is not a severity (expected 1, 2, 3 or 4)",
                 "7:27: customers[0].kinds[1]: 'hotfix' is not a kind (expected critical-fix, patch, service-pack, feature-pack, update, regulatory, documentation or article)",
                 "9:18: customers[0].products[0].product: 'erp-xx' is not a product in the catalog",
-                "12:18: customers[0].products[1].version: '10.x' is not a version (dot-separated numbers such as 10.7.2)",
+                "12:18: customers[0].products[1].version: '10 x' is not a version: write the one installed version, such as 10.7.2 or 15.0(1)M10, without white space or any of < > = ! , | *",
                 "14:16: customers[0].contacts[0].email: 'x@' is not an email address",
                 "15:9: customers[1].id: duplicate customer id 'ACME-001' (first at line 2)",
                 "17:14: customers[1].webhooks[0].url: 'ftp://hooks.example' is not an http:// or https:// URL with a host",
@@ -251,7 +251,7 @@ import Testing
                 "9:18: customers[0].products[2].product: product 'Baan LN' (erp-ln) is registered twice for this customer (first at line 6)",
                 "10:9: customers[0].products[3].product: required key 'product' is missing",
                 "11:9: customers[0].products[4]: expected a mapping with product and version, found a list",
-                "13:18: customers[0].products[5].version: '>=10.5' is not a version (dot-separated numbers such as 10.7.2)",
+                "13:18: customers[0].products[5].version: '>=10.5' is not a version: write the one installed version, such as 10.7.2 or 15.0(1)M10, without white space or any of < > = ! , | *",
                 "14:9: customers[0].products[5].edition: unknown key 'edition' (allowed keys: product, version)",
                 "15:9: customers[0].products[6]: 'SAP' is not a product in the catalog",
                 "16:18: customers[0].products[7].product: is empty (expected a product id or alias)",

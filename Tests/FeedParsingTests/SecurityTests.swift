@@ -195,7 +195,10 @@ import Testing
     @Test func emptyAndGarbageInput() throws {
         #expect(parse([UInt8]()).result.error?.message == "empty document")
         #expect(parse("   ").result.error != nil)
-        #expect(parse("{\"json\": true}").result.error?.message == "not well-formed: Document is empty")
+        #expect(
+            parse("{\"json\": true}").result.error?.message
+                == "not a feed: JSON without a CSAF \"document\" or a ROLIE \"feed\" (keys: json)")
+        #expect(parse("<").result.error?.message.hasPrefix("not well-formed") == true)
     }
 
     @Test func hugeTextIsTruncatedWithAWarning() throws {
