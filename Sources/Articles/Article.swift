@@ -108,7 +108,7 @@ public struct ArticleNormalizer: Sendable {
             if kind == nil { missing.append("kind (using 'article')") }
             if severity == nil { missing.append("severity (using 4)") }
             warnings.append(FeedWarning(
-                line: item.line,
+                line: item.warningLine,
                 "'\(item.id)' has no \(missing.joined(separator: " and ")) and the feed sets no default"))
             severity = severity ?? Severity.lowest
             kind = kind ?? .article
@@ -166,14 +166,14 @@ public struct ArticleNormalizer: Sendable {
             if let cpe = reference.cpes.first { known += ", CPE \(cpe)" }
             if let purl = reference.purls.first { known += ", package URL \(purl)" }
             warnings.append(FeedWarning(
-                line: item.line, "'\(item.id)' names product '\(reference.name)'\(known), which the catalog does not know"))
+                line: item.warningLine, "'\(item.id)' names product '\(reference.name)'\(known), which the catalog does not know"))
         }
         let range: VersionRange
         do {
             range = try VersionRange(parsing: affected ?? "")
         } catch {
             warnings.append(FeedWarning(
-                line: item.line, "'\(item.id)' product '\(reference.name)': invalid affected range: \(error.message); product skipped"))
+                line: item.warningLine, "'\(item.id)' product '\(reference.name)': invalid affected range: \(error.message); product skipped"))
             return nil
         }
         return AffectedProduct(

@@ -75,6 +75,9 @@ public struct FeedItem: Sendable, Hashable {
     /// Plain-text summary (markup stripped), at most a few thousand characters.
     public var summary: String
 
+    /// The line for a warning about this item: none for a JSON document (line 0).
+    public var warningLine: Int? { line > 0 ? line : nil }
+
     public init(
         line: Int, id: String, revision: Int = 1, title: String = "", link: String? = nil,
         published: Date? = nil, updated: Date? = nil, severity: Int? = nil, kind: Kind? = nil,

@@ -129,7 +129,7 @@ enum CSAFReader {
             tracking?["id"]?.string?.trimmed.nonEmpty ?? link
             ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? ""))
         return FeedItem(
-            line: 1, id: id, revision: max(revisions, 1), title: title, link: link, published: published,
+            line: 0, id: id, revision: max(revisions, 1), title: title, link: link, published: published,
             updated: updated, severity: severity, kind: severity == 1 ? .criticalFix : .patch, products: references_,
             categories: [], summary: summary)
     }

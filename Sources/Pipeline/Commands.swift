@@ -45,7 +45,29 @@ public enum Commands {
         let loader = FeedLoader(catalog: configuration?.catalog, fetch: configuration?.fetch ?? FetchSettings())
         let outcome = loader.read(feed, validators: nil, into: parser)
         var result = parser.finish()
-        let (count, itemWarnings) = writer.finish()
+        var (count, itemWarnings) = writer.finish()
+        // A CSAF ROLIE feed: its documents are the articles (SPEC 2.6), every one fetched.
+        var failedDocuments = 0
+        if result.format == .rolie, result.error == nil, outcome.failure == nil {
+            let due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: [:])
+            for document in DocumentLoader(loader: loader).load(due, feed: feed, known: [:]) {
+                itemWarnings += document.warnings
+                if let error = document.state.lastError {
+                    failedDocuments += 1
+                    itemWarnings.append(FeedWarning(line: nil, "document \(document.state.id) (\(document.state.url)): \(error)"))
+                }
+                for article in document.articles {
+                    switch format {
+                    case .json:
+                        output.write(count == 0 ? "\n  " : ",\n  ")
+                        output.writeArticle(article)
+                    case .text:
+                        output.write(Commands.text(article))
+                    }
+                    count += 1
+                }
+            }
+        }
         var warnings = itemWarnings
         if let failure = outcome.failure {
             result.error = FeedParseError(line: nil, message: failure)
@@ -81,6 +103,10 @@ public enum Commands {
         output.flush()
         if let error = result.error {
             console.error("critfix: \(source): \(error)")
+            return ExitStatus.failures
+        }
+        if failedDocuments > 0 {
+            console.error("critfix: \(source): \(failedDocuments) of its documents failed (see warnings)")
             return ExitStatus.failures
         }
         return ExitStatus.success

@@ -114,10 +114,11 @@ struct DocumentLoader: Sendable {
             return fail("not a CSAF document (read as \(result.format?.rawValue ?? "nothing"))")
         }
         if let hashFile = entry.hash, let digest {
-            let hashURL = Self.resolve(hashFile, against: url)
+            // Like `src`, the entry's links are relative to the feed.
+            let hashURL = Self.resolve(hashFile, against: feed.url)
             switch expectedDigest(hashURL, feed: feed, fetcher: &fetcher) {
             case .failure(let error):
-                return fail("cannot read its hash file \(hashURL): \(error.reason)")
+                return fail("hash file: \(error.reason)")
             case .success(let expected):
                 let actual = digest.finish()
                 guard expected == actual else {
