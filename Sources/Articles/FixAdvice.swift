@@ -29,7 +29,7 @@ public enum FixAdvice: Sendable, Hashable {
         case .oneOf(let fixed):
             "upgrade \(product) to the fixed version of its release line: \(fixed.joined(separator: ", "))"
         case .noneAnnounced:
-            "no fixed version of \(product) has been announced yet"
+            "the article names no fixed version of \(product): apply the fix or workaround it describes"
         }
     }
 }

@@ -37,8 +37,11 @@ public struct CPE: Sendable, Hashable, CustomStringConvertible {
         let lower = text.lowercased()
         var values: [String]
         if lower.hasPrefix("cpe:2.3:") {
+            // The full form has all eleven attributes; the short forms people write
+            // (`cpe:2.3:a:redhat:openshift:4.6`) leave the rest ANY.
             values = splitFormatted(String(lower.dropFirst("cpe:2.3:".count)))
-            guard values.count == attributeCount else { return nil }
+            guard (1...attributeCount).contains(values.count) else { return nil }
+            values += Array(repeating: "", count: attributeCount - values.count)
         } else if lower.hasPrefix("cpe:/") {
             // CPE 2.2: up to seven components; the edition may pack five attributes as
             // `~edition~sw_edition~target_sw~target_hw~other`.

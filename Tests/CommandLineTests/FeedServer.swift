@@ -109,20 +109,24 @@ struct RemoteScenario {
     var mbox: String { directory + "/out.mbox" }
 
     /// `feeds`: name -> (url, extra YAML lines for the feed, already indented by 4).
-    init(feeds: [(String, String, String)], registrations: String = allCustomersOnERPLN, extraConfig: String = "") throws {
+    /// `catalog`: the `products` section; by default ERP LN, every feed's default product.
+    init(
+        feeds: [(String, String, String)], registrations: String = allCustomersOnERPLN, extraConfig: String = "",
+        catalog: String? = nil
+    ) throws {
         directory = try CLI.scratch()
         var feedList = ""
         for (name, url, options) in feeds {
-            feedList += "  - name: \(name)\n    url: \(url)\n    defaults: { product: erp-ln }\n" + options
+            feedList += "  - name: \(name)\n    url: \(url)\n"
+            if catalog == nil { feedList += "    defaults: { product: erp-ln }\n" }
+            feedList += options
         }
         try CLI.write(
             """
             state: state/state.sqlite
             registrations: registrations.yaml
             feeds:
-            \(feedList)products:
-              - id: erp-ln
-                name: ERP LN
+            \(feedList)\(catalog ?? "products:\n  - id: erp-ln\n    name: ERP LN")
             email:
               from: "Xtreme Support <noreply@support.example.com>"
               transport: mbox:out.mbox
