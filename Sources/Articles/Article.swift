@@ -12,6 +12,10 @@ public struct AffectedProduct: Sendable, Hashable {
     public var isResolved: Bool
     /// Which catalog rule resolved it (`name 'ERP LN'`, `CPE cpe:/o:redhat:…`), for `explain`.
     public var resolution: String?
+    /// CVRF / CSAF: the CPE names and package URLs the document gives the product, shown by
+    /// `parse` so that an operator can put them in the catalog (not recorded).
+    public var cpes: [String] = []
+    public var purls: [String] = []
 
     public init(
         id: String, affected: String?, range: VersionRange, fixed: String?, isResolved: Bool, resolution: String? = nil
@@ -176,8 +180,11 @@ public struct ArticleNormalizer: Sendable {
                 line: item.warningLine, "'\(item.id)' product '\(reference.name)': invalid affected range: \(error.message); product skipped"))
             return nil
         }
-        return AffectedProduct(
+        var product = AffectedProduct(
             id: id, affected: affected, range: range, fixed: reference.fixed, isResolved: resolved, resolution: resolution)
+        product.cpes = reference.cpes
+        product.purls = reference.purls
+        return product
     }
 
     /// One catalog product named twice by an article: affected where either is, fixed in
@@ -196,6 +203,8 @@ public struct ArticleNormalizer: Sendable {
         var fixed = FixAdvice.split(first.fixed)
         for version in FixAdvice.split(second.fixed) where !fixed.contains(version) { fixed.append(version) }
         product.fixed = fixed.isEmpty ? nil : fixed.joined(separator: ", ")
+        product.cpes += second.cpes.filter { !product.cpes.contains($0) }
+        product.purls += second.purls.filter { !product.purls.contains($0) }
         return product
     }
 }

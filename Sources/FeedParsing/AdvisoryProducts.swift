@@ -148,9 +148,14 @@ struct AdvisoryProducts {
                     }
                     atom = excluded.map { "!=" + $0 }.joined(separator: ", ")
                 } else if entry.versionIsRange, !excluded.isEmpty {
-                    let exclusions = excluded.map { ", !=" + $0 }.joined()
-                    atom = atom.components(separatedBy: "||").map { $0.trimmingCharacters(in: .whitespaces) + exclusions }
-                        .joined(separator: " || ")
+                    // Each alternative less the excluded versions it holds (excluding a
+                    // version a range does not hold changes nothing).
+                    atom = atom.components(separatedBy: "||").map { part in
+                        let part = part.trimmingCharacters(in: .whitespaces)
+                        guard let range = try? VersionRange(parsing: part) else { return part }
+                        let held = excluded.filter { Version($0).map(range.contains) ?? false }
+                        return part + held.map { ", !=" + $0 }.joined()
+                    }.joined(separator: " || ")
                 }
                 if !atoms.contains(atom) { atoms.append(atom) }
             }

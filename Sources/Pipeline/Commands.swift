@@ -133,6 +133,8 @@ public enum Commands {
         let products = article.products.map { product -> String in
             var text = product.id + " " + (product.affected.map { "affected \($0)" } ?? "every version")
             if let fixed = product.fixed { text += ", fixed \(fixed)" }
+            let identifiers = product.cpes.map { "CPE \($0)" } + product.purls.map { "purl \($0)" }
+            if !identifiers.isEmpty { text += " (\(identifiers.joined(separator: ", ")))" }
             if !product.isResolved { text += " (not in the catalog)" }
             return text
         }

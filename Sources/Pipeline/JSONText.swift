@@ -172,6 +172,23 @@ public enum JSONText {
             text(product.affected)
             raw(", \"fixed\": ")
             text(product.fixed)
+            // CVRF / CSAF identifiers, for the catalog's `cpe` and `purl` (SPEC 3).
+            if !product.cpes.isEmpty {
+                raw(", \"cpe\": [")
+                for (index, cpe) in product.cpes.enumerated() {
+                    if index > 0 { raw(", ") }
+                    text(cpe)
+                }
+                raw("]")
+            }
+            if !product.purls.isEmpty {
+                raw(", \"purl\": [")
+                for (index, purl) in product.purls.enumerated() {
+                    if index > 0 { raw(", ") }
+                    text(purl)
+                }
+                raw("]")
+            }
             raw("}")
         }
         raw("], \"categories\": [")
