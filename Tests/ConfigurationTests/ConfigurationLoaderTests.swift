@@ -160,6 +160,47 @@ import Testing
         ])
     }
 
+    /// SPEC 3: catalog `cpe` and `purl` entries, each checked, every problem with its place.
+    @Test func catalogCPEsAndPackageURLs() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.write(
+            "critfix.yaml",
+            """
+            registrations: r.yaml
+            feeds: [{name: kb, url: kb.xml}]
+            products:
+              - id: rhel-8
+                name: Red Hat Enterprise Linux 8
+                cpe: ["cpe:/o:redhat:enterprise_linux:8", "cpe:2.3:a:redhat:enterprise_linux:8:*:*:*:*:*:*:*"]
+                purl: ["pkg:rpm/redhat/"]
+              - id: openssl
+                cpe: "cpe:/a:openssl:openssl"
+                purl: pkg:rpm/redhat/openssl
+            """)
+        let configuration = try ConfigurationLoader.load(path: file, environment: [:])
+        let rhel = try #require(configuration.catalog.product(named: "rhel-8"))
+        #expect(rhel.cpes.map(\.text) == ["cpe:/o:redhat:enterprise_linux:8", "cpe:2.3:a:redhat:enterprise_linux:8:*:*:*:*:*:*:*"])
+        #expect(rhel.purls.map(\.text) == ["pkg:rpm/redhat/"])
+        #expect(configuration.catalog.product(named: "openssl")?.cpes.map(\.text) == ["cpe:/a:openssl:openssl"])
+        #expect(configuration.catalog.product(cpe: "cpe:2.3:a:redhat:enterprise_linux:8:*:appstream:*:*:*:*:*")?.product.id == "rhel-8")
+
+        #expect(
+            configurationProblems(
+                """
+                registrations: r.yaml
+                feeds: [{name: kb, url: kb.xml}]
+                products:
+                  - id: rhel-8
+                    cpe: ["redhat:enterprise_linux:8", "cpe:/q:redhat:rhel"]
+                    purl: ["rpm/redhat/openssl", {type: rpm}]
+                """) == [
+                    "5:11: products[0].cpe[0]: 'redhat:enterprise_linux:8' is not a CPE name (write cpe:/PART:VENDOR:PRODUCT[:VERSION…] or cpe:2.3:PART:VENDOR:PRODUCT:…)",
+                    "5:40: products[0].cpe[1]: 'cpe:/q:redhat:rhel' is not a CPE name (write cpe:/PART:VENDOR:PRODUCT[:VERSION…] or cpe:2.3:PART:VENDOR:PRODUCT:…)",
+                    "6:12: products[0].purl[0]: 'rpm/redhat/openssl' is not a package URL (write pkg:TYPE/NAMESPACE/NAME, or a prefix ending in /)",
+                    "6:34: products[0].purl[1]: expected a single value, found a mapping (key: value pairs)",
+                ])
+    }
+
     @Test func unknownKeysAtEveryLevel() {
         let problems = configurationProblems(
             """
