@@ -66,13 +66,14 @@ func rssFeed(_ items: [String]) -> String {
 
 func rssItem(
     _ id: String, revision: Int = 1, severity: Int, kind: String, products: [(String, String?)], day: Int,
-    title: String? = nil
+    title: String? = nil, fixed: String? = nil
 ) -> String {
     let productLines = products.map { product, affected in
         let range = affected.map {
             " affected=\"\($0.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;"))\""
         } ?? ""
-        return "   <fx:product id=\"\(product)\"\(range)/>"
+        let fixedAttribute = fixed.map { " fixed=\"\($0)\"" } ?? ""
+        return "   <fx:product id=\"\(product)\"\(range)\(fixedAttribute)/>"
     }.joined(separator: "\n")
     return """
           <item>

@@ -13,7 +13,9 @@ private struct WebhookScenario {
         directory = try CLI.scratch()
         try CLI.write(
             rssFeed([
-                rssItem("KB1", severity: 1, kind: "critical-fix", products: [("erp-ln", ">=10.5, <10.7.2")], day: 24, title: "Poprawka \"księgowania\" &amp; więcej")
+                rssItem(
+                    "KB1", severity: 1, kind: "critical-fix", products: [("erp-ln", ">=10.5, <10.7.2")], day: 24,
+                    title: "Poprawka \"księgowania\" &amp; więcej", fixed: "10.7.2, 10.10.1")
             ]), to: directory + "/feeds/kb.xml")
         try CLI.write(
             """
@@ -152,6 +154,9 @@ private struct WebhookScenario {
         let matched = data["matched"] as? [[String: Any]]
         #expect(matched?.first?["product"] as? String == "erp-ln")
         #expect(matched?.first?["version"] as? String == "10.6")
+        // The advice for this customer's version (SPEC 2.4): 10.6 is fixed in 10.7.2.
+        #expect(matched?.first?["fix"] as? String == "10.7.2")
+        #expect(matched?.first?["advice"] as? String == "upgrade erp-ln from version 10.6 to version 10.7.2 or later")
         #expect(Array(body.keys).sorted() == ["data", "timestamp", "type"])
 
         // What critfix recorded.
