@@ -74,13 +74,13 @@ struct AdvisoryProducts {
             all.append(entry)
         }
         let known = Set(all.map(\.id))
-        var listed: Set<String> = []
+        var reported: Set<String> = []
         var affectedIDs: Set<String> = []
         var fixedIDs: Set<String> = []
         for vulnerability in vulnerabilities {
             for (status, id) in vulnerability {
                 guard known.contains(id) else {
-                    if listed.insert(id).inserted { unknown.append(id) }
+                    if reported.insert(id).inserted { unknown.append(id) }
                     continue
                 }
                 if status == .affected { affectedIDs.insert(id) }
@@ -97,38 +97,50 @@ struct AdvisoryProducts {
             if groups[entry.product] == nil { order.append(entry.product) }
             groups[entry.product, default: []].append(entry)
         }
+        // Per vulnerability: the ids it lists affected and not affected (sets, once: Cisco
+        // lists thousands of ids, for every product name).
+        let listed = vulnerabilities.map { vulnerability -> (affected: Set<String>, notAffected: Set<String>) in
+            var affected: Set<String> = []
+            var notAffected: Set<String> = []
+            for (status, id) in vulnerability {
+                if status == .affected { affected.insert(id) }
+                if status == .notAffected { notAffected.insert(id) }
+            }
+            return (affected, notAffected)
+        }
         return order.compactMap { name in
-            reference(name, groups[name] ?? [], every: named[name] ?? [], affectedIDs: affectedIDs, fixedIDs: fixedIDs)
+            reference(name, groups[name] ?? [], every: named[name] ?? [], listed: listed, fixedIDs: fixedIDs)
         }
     }
 
     /// `group`: the product's entries listed affected or fixed; `every`: all its entries,
     /// for the versions a vulnerability lists as not affected.
     private func reference(
-        _ name: String, _ group: [Entry], every allEntries: [Entry], affectedIDs: Set<String>, fixedIDs: Set<String>
+        _ name: String, _ group: [Entry], every allEntries: [Entry],
+        listed: [(affected: Set<String>, notAffected: Set<String>)], fixedIDs: Set<String>
     ) -> ProductReference? {
-        let ids = Set(allEntries.map(\.id))
         var fixed: [String] = []
         for entry in group where fixedIDs.contains(entry.id) && !entry.versionIsRange {
             if let version = entry.version, !fixed.contains(version) { fixed.append(version) }
         }
+        // Per vulnerability, the exact versions of this product it says are not affected.
+        let excludedBy = listed.map { vulnerability -> [String] in
+            guard !vulnerability.notAffected.isEmpty else { return [] }
+            var excluded: [String] = []
+            for other in allEntries where vulnerability.notAffected.contains(other.id) && !other.versionIsRange {
+                if let version = other.version, !excluded.contains(version) { excluded.append(version) }
+            }
+            return excluded
+        }
         // Entries in tree order; for each, every vulnerability that lists it affected, less
         // the exact versions that same vulnerability says are not affected (CSAF VEX).
         var atoms: [String] = []
+        var seenAtoms: Set<String> = []
         var every = false
         var anyAffected = false
-        // Per vulnerability: the ids it lists affected, and the exact versions it lists not affected.
-        let statuses = vulnerabilities.map { vulnerability -> (affected: Set<String>, excluded: [String]) in
-            let affected = Set(vulnerability.lazy.filter { $0.0 == .affected && ids.contains($0.1) }.map(\.1))
-            let notAffected = Set(vulnerability.lazy.filter { $0.0 == .notAffected && ids.contains($0.1) }.map(\.1))
-            var excluded: [String] = []
-            for other in allEntries where notAffected.contains(other.id) && !other.versionIsRange {
-                if let version = other.version, !excluded.contains(version) { excluded.append(version) }
-            }
-            return (affected, excluded)
-        }
         for entry in group {
-            for (affected, excluded) in statuses where affected.contains(entry.id) {
+            for (index, vulnerability) in listed.enumerated() where vulnerability.affected.contains(entry.id) {
+                let excluded = excludedBy[index]
                 var atom: String
                 if let version = entry.version {
                     if entry.versionIsRange {
@@ -157,7 +169,7 @@ struct AdvisoryProducts {
                         return part + held.map { ", !=" + $0 }.joined()
                     }.joined(separator: " || ")
                 }
-                if !atoms.contains(atom) { atoms.append(atom) }
+                if seenAtoms.insert(atom).inserted { atoms.append(atom) }
             }
         }
         let affected: String?
