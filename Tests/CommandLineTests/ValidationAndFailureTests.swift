@@ -28,7 +28,7 @@ import Testing
                 products:
                   - product: erp-unknown
                   - product: erp-ln
-                    version: "10.x"
+                    version: ">=10.5"
                 contacts:
                   - email: ok@c3.example
                 webhooks:
