@@ -1,7 +1,7 @@
 import Articles
 
-/// A JSON value (RFC 8259). Numbers are `Double`, as in JavaScript and Python's `json`,
-/// which is what CSAF producers write for.
+/// A JSON value (RFC 8259). Numbers are `Double`, as in the JavaScript that CSAF producers
+/// write for: integers beyond 2^53 lose precision.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -101,17 +101,16 @@ public enum BoundedJSON {
         let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         // Reading the caller's bytes as UInt8 is valid for memory of any type, and the
         // rebound view does not escape the closure.
-        let result = UnsafeRawBufferPointer(rebasing: bytes[bom...]).withMemoryRebound(to: UInt8.self) { body in
-            Result { () throws(JSONParseError) in
-                var parser = Parser(body, limits: limits)
-                return try parser.document()
-            }
+        return try UnsafeRawBufferPointer(rebasing: bytes[bom...]).withMemoryRebound(to: UInt8.self) {
+            body throws(JSONParseError) in
+            var parser = Parser(bytes: body, limits: limits)
+            return try parser.document()
         }
-        return try result.get()
     }
 
     public static func parse(_ bytes: [UInt8], limits: JSONLimits = JSONLimits()) throws(JSONParseError) -> JSONValue {
-        try bytes.withUnsafeBytes { buffer in Result { () throws(JSONParseError) in try parse(buffer, limits: limits) } }
+        // `withUnsafeBytes` only rethrows `any Error`; a `Result` keeps the error's type.
+        try bytes.withUnsafeBytes { raw in Result { () throws(JSONParseError) in try parse(raw, limits: limits) } }
             .get()
     }
 }
@@ -119,25 +118,20 @@ public enum BoundedJSON {
 /// The parser's state. Open arrays and objects live on explicit stacks rather than the
 /// call stack: their values and keys are pushed flat and gathered when they close.
 private struct Parser {
-    private struct Frame {
+    struct Frame {
         var isObject: Bool
         var firstValue: Int
         var firstKey: Int
     }
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private let limits: JSONLimits
-    private var i = 0
-    private var frames: [Frame] = []
-    private var values: [JSONValue] = []
-    private var keys: [String] = []
+    let bytes: UnsafeBufferPointer<UInt8>
+    let limits: JSONLimits
+    var i = 0
+    var frames: [Frame] = []
+    var values: [JSONValue] = []
+    var keys: [String] = []
     /// Decoded bytes of the current string, used only once it has an escape.
-    private var scratch: [UInt8] = []
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits) {
-        self.bytes = bytes
-        self.limits = limits
-    }
+    var scratch: [UInt8] = []
 
     /// The byte at `index`, or 0 past the end (0 is never valid there, so no caller
     /// mistakes the end for data).
@@ -151,32 +145,24 @@ private struct Parser {
     mutating func document() throws(JSONParseError) -> JSONValue {
         value: while true {
             skipSpace()
-            let value: JSONValue
             switch peek() {
             case UInt8(ascii: "["):
                 try open(isObject: false)
-                if peek() != UInt8(ascii: "]") { continue value }
-                i += 1
-                frames.removeLast()
-                value = .array([])
+                if peek() != UInt8(ascii: "]") { continue value }  // else closed below, empty
             case UInt8(ascii: "{"):
                 try open(isObject: true)
                 if peek() != UInt8(ascii: "}") {
                     try memberName()
                     continue value
                 }
-                i += 1
-                frames.removeLast()
-                value = .object(JSONObject(keys: [], values: []))
-            case UInt8(ascii: "\""): value = .string(try string())
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = .number(try number())
-            case UInt8(ascii: "t"): value = try literal("true", .bool(true))
-            case UInt8(ascii: "f"): value = try literal("false", .bool(false))
-            case UInt8(ascii: "n"): value = try literal("null", .null)
+            case UInt8(ascii: "\""): values.append(.string(try string()))
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(.number(try number()))
+            case UInt8(ascii: "t"): try literal("true", .bool(true))
+            case UInt8(ascii: "f"): try literal("false", .bool(false))
+            case UInt8(ascii: "n"): try literal("null", .null)
             default: throw unexpected()
             }
-            values.append(value)
-            // Close what ends after this value, up to the next comma.
+            // Close what ends here, up to the next comma.
             while let frame = frames.last {
                 skipSpace()
                 let close = frame.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
@@ -232,20 +218,20 @@ private struct Parser {
             case 0x0A:
                 i += 1
                 // Indentation in pretty-printed documents: eight spaces at a time.
+                // `load` reads bytes i..<i+8, inside `bytes` by the condition before it.
                 while i + 8 <= bytes.count, ByteWord.load(bytes, at: i) == 0x2020_2020_2020_2020 { i += 8 }
             default: return
             }
         }
     }
 
-    private mutating func literal(_ word: StaticString, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
-        // StaticString's bytes are immortal and read within their count.
-        let text = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        for (k, byte) in text.enumerated() where peek(i + k) != byte {
+    private mutating func literal(_ word: StaticString, _ value: JSONValue) throws(JSONParseError) {
+        let start = i
+        guard word.withUTF8Buffer({ $0.enumerated().allSatisfy { peek(start + $0) == $1 } }) else {
             throw fail("invalid literal; expected '\(word)'")
         }
-        i += text.count
-        return value
+        i += word.utf8CodeUnitCount
+        values.append(value)
     }
 
     // MARK: - Numbers
@@ -258,7 +244,7 @@ private struct Parser {
         if negative { i += 1 }
         var mantissa: UInt64 = 0
         var digits = 0  // significant digits, from the first nonzero one
-        var exponent = 0  // of `mantissa`; exact only while `digits` is at most 19
+        var exponent = 0  // of `mantissa`, used only while `digits` is at most 15
         @inline(__always) func digit(_ c: UInt8) {
             if digits > 0 || c != UInt8(ascii: "0") {
                 digits += 1
@@ -304,7 +290,7 @@ private struct Parser {
             let value = exponent < 0 ? magnitude / Self.powersOf10[-exponent] : magnitude * Self.powersOf10[exponent]
             return negative ? -value : value
         }
-        // The digits were checked above and are ASCII, within `bytes`.
+        // start..<i lies within `bytes`: every byte in it was read through `peek`.
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw fail("number out of range", at: start) }
         return value
@@ -321,6 +307,7 @@ private struct Parser {
             // Plain ASCII eight bytes at a time. Borrows in the masks only carry upwards, so
             // the lowest flagged byte (in little-endian order) is the first that matters.
             while i + 8 <= bytes.count {
+                // `load` reads bytes i..<i+8, inside `bytes` by the loop condition.
                 let word = UInt64(littleEndian: ByteWord.load(bytes, at: i))
                 let found =
                     ByteWord.equal(UInt8(ascii: "\""), word) | ByteWord.equal(UInt8(ascii: "\\"), word)
@@ -332,11 +319,12 @@ private struct Parser {
                 i += 8
             }
             guard i < bytes.count else { throw fail("unterminated string", at: quote) }
-            let c = bytes[i]
+            let c = peek()
             if c == UInt8(ascii: "\"") { break }
             if c == UInt8(ascii: "\\") {
                 if !escaped { scratch.removeAll(keepingCapacity: true) }
                 escaped = true
+                // run <= i < bytes.count: a slice of bytes already read.
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
                 try escape(quote: quote)
                 run = i
@@ -353,8 +341,10 @@ private struct Parser {
         guard (escaped ? scratch.count : 0) + end - run <= limits.maxStringBytes else {
             throw fail("string longer than \(limits.maxStringBytes) bytes", at: quote)
         }
-        if !escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[run..<end]), as: UTF8.self) }
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<end]))
+        // run <= end < bytes.count: the string's bytes, read and validated above.
+        let tail = UnsafeBufferPointer(rebasing: bytes[run..<end])
+        if !escaped { return String(decoding: tail, as: UTF8.self) }
+        scratch.append(contentsOf: tail)
         return String(decoding: scratch, as: UTF8.self)
     }
 
@@ -398,7 +388,9 @@ private struct Parser {
             return
         }
         guard i + 1 < bytes.count else { throw fail("unterminated string", at: quote) }
-        guard c == UInt8(ascii: "u") else { throw fail("invalid escape '\\\(printable(c))'") }
+        guard c == UInt8(ascii: "u") else {
+            throw fail("invalid escape" + (isPrintable(c) ? " '\\\(Character(Unicode.Scalar(c)))'" : ""))
+        }
         guard var scalar = hex4(at: i + 2) else { throw fail("invalid \\u escape; expected four hex digits") }
         i += 6
         if (0xD800...0xDBFF).contains(scalar), peek() == UInt8(ascii: "\\"), peek(i + 1) == UInt8(ascii: "u"),
@@ -408,20 +400,16 @@ private struct Parser {
             i += 6
         }
         // A surrogate left alone has no UTF-8 form: it becomes U+FFFD.
-        scratch.append(contentsOf: (Unicode.Scalar(scalar) ?? "\u{FFFD}").utf8)
+        UTF8.encode(Unicode.Scalar(scalar) ?? "\u{FFFD}") { scratch.append($0) }
     }
 
     private func hex4(at index: Int) -> UInt32? {
         var value: UInt32 = 0
         for k in index..<index + 4 {
             let c = peek(k)
-            let digit: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): digit = (c | 0x20) - 87
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
+            let letter = (c | 0x20) &- UInt8(ascii: "a")  // a-f and A-F → 0-5
+            guard isDigit(c) || letter < 6 else { return nil }
+            value = value << 4 | UInt32(isDigit(c) ? c - UInt8(ascii: "0") : letter + 10)
         }
         return value
     }
@@ -433,14 +421,14 @@ private struct Parser {
         guard i < bytes.count else {
             return fail("unexpected end of the document" + (expected.map { "; expected \($0)" } ?? ""))
         }
-        let c = bytes[i]
+        let c = peek()
         let hint =
             switch c {
             case UInt8(ascii: "/"): " (JSON has no comments)"
             case UInt8(ascii: "'"): " (JSON strings take double quotes)"
             default: ""
             }
-        let found = (0x20..<0x7F).contains(c) ? "character '\(printable(c))'" : "byte 0x\(hex(c))"
+        let found = isPrintable(c) ? "character '\(Character(Unicode.Scalar(c)))'" : "byte 0x\(hex(c))"
         return fail(expected.map { "expected \($0), found \(found)\(hint)" } ?? "unexpected \(found)\(hint)")
     }
 
@@ -451,7 +439,7 @@ private struct Parser {
         let offset = min(offset ?? i, bytes.count)
         var line = 1
         var lineStart = 0
-        for k in 0..<offset where bytes[k] == 0x0A {
+        for k in 0..<offset where peek(k) == 0x0A {
             line += 1
             lineStart = k + 1
         }
@@ -461,7 +449,7 @@ private struct Parser {
 
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
 @inline(__always) private func isContinuation(_ c: UInt8) -> Bool { c & 0xC0 == 0x80 }
-private func printable(_ c: UInt8) -> String { (0x20..<0x7F).contains(c) ? String(UnicodeScalar(c)) : "\\u{\(hex(c))}" }
+private func isPrintable(_ c: UInt8) -> Bool { (0x20..<0x7F).contains(c) }
 private func hex(_ c: UInt8) -> String {
     let text = String(c, radix: 16, uppercase: true)
     return c < 0x10 ? "0" + text : text

@@ -1,9 +1,9 @@
-public import Articles
-public import Configuration
+import Articles
+import Configuration
 import FeedFetching
-public import FeedParsing
+import FeedParsing
 import Foundation
-public import StateStore
+import StateStore
 import Synchronization
 
 /// The documents of a CSAF ROLIE feed (SPEC 2.6): each entry names a CSAF document. Those

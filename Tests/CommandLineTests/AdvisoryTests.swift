@@ -263,6 +263,48 @@ import Testing
         #expect(try CLI.mbox(directory + "/out.mbox").map { ($0["articles"] as? [String])?.first } == ["good/2022-EVD-UC-04-001"])
     }
 
+    /// The sample data: every advice names the customer's release line, never a version
+    /// below the installed one; the Red Hat-shaped advisory reaches ACME through the
+    /// catalog's CPE; the CSAF document parses as `csaf`.
+    @Test func theDemoAdvisesByReleaseLine() throws {
+        let directory = try CLI.scratch()
+        for file in try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot + "/Feeds") where !file.hasPrefix(".") {
+            try FileManager.default.copyItem(atPath: CLI.packageRoot + "/Feeds/" + file, toPath: directory + "/" + file)
+        }
+        let run = try CLI.critfix(["run", "--config", directory + "/critfix.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        // The mail stream, read back by Python's mailbox and email packages.
+        try run.stdoutBytes.write(to: URL(fileURLWithPath: directory + "/out.mbox"))
+        let stream = try CLI.python(
+            """
+            import mailbox, sys, email.policy
+            from email.parser import BytesParser
+            for m in mailbox.mbox(sys.argv[1]):
+                msg = BytesParser(policy=email.policy.default).parsebytes(m.as_bytes())
+                text = msg.get_body(("plain",)).get_content()
+                print(str(msg["X-Critfix-Customer"]).strip(), str(msg["X-Critfix-Article"]).strip(), "|", " ".join(text.split()))
+            """, [directory + "/out.mbox"]).stdout
+        #expect(!stream.contains("from version 10.10 to version 10.7.2"))
+        #expect(stream.contains("Upgrade ERP LN from version 10.10 to version 10.10.1 or later."), "\(stream)")
+        #expect(stream.contains("No fix for ERP LN 10.10 has been announced yet (fixed versions so far: 10.7.2)"))
+        #expect(stream.contains("Upgrade WMS Core from version 4.2 to version 4.2(1)SP2 or later."))
+        #expect(stream.contains("ACME-001 errata/EXSA-2026:1207 |"))
+        #expect(stream.contains("ACME-001 csaf/VSA-2026-0007 |"))
+        let explain = try CLI.critfix(["explain", "ACME-001", "errata/EXSA-2026:1207", "--config", directory + "/critfix.yaml"])
+        #expect(explain.stdout.contains(
+            "runtime-8 registered without a version: every version matches (by CPE cpe:/o:example:platform_runtime:8::baseos (catalog entry cpe:/o:example:platform_runtime:8))"),
+            "\(explain.stdout)")
+        let parse = try CLI.critfix(["parse", directory + "/vsa-2026-0007.json", "--format", "json"])
+        #expect(parse.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(parse.stdout.utf8)) as? [String: Any]
+        #expect((json?["feed"] as? [String: Any])?["format"] as? String == "csaf")
+        let product = ((json?["articles"] as? [[String: Any]])?.first?["products"] as? [[String: Any]])?.first
+        #expect(product?["id"] as? String == "ERP M3")
+        #expect(product?["affected"] as? String == ">=13.0, <13.4.0.2")
+        #expect(product?["fixed"] as? String == "13.4.0.2")
+        #expect(product?["purl"] as? [String] == ["pkg:generic/example/erp-m3@13.4.0.2"])
+    }
+
     static func sha256(_ text: String) throws -> String {
         let result = try CLI.python("import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())", input: Data(text.utf8))
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
