@@ -36,6 +36,11 @@ struct DocumentLoader: Sendable {
         return due
     }
 
+    static func isHTTP(_ url: String) -> Bool {
+        let lower = url.lowercased()
+        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
+    }
+
     /// `reference` resolved against the feed's URL or path (RFC 3986), as a URL or a path.
     static func resolve(_ reference: String, against feedURL: String) -> String {
         if reference.contains("://") { return reference }
@@ -145,6 +150,10 @@ struct DocumentLoader: Sendable {
         _ url: String, feed: FeedConfiguration, etag: String?, lastModified: String?, fetcher: inout FeedFetcher?,
         consume: (UnsafeRawBufferPointer) -> Void
     ) -> Read {
+        // A feed is untrusted: one served over HTTP(S) never makes critfix read a local file.
+        if FeedLoader.localPath(feed.url) == nil, !Self.isHTTP(url) {
+            return .failure("refused: a document of a feed fetched over HTTP(S) must be an http(s) URL, not \(url)")
+        }
         if let path = FeedLoader.localPath(url) {
             let validator = FeedLoader.fileValidator(path)
             if let validator, validator == etag { return .notModified }

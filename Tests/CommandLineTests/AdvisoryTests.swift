@@ -208,6 +208,41 @@ import Testing
         #expect(try server.requests().first?.status == 304)
     }
 
+    /// A ROLIE feed is untrusted: one served over HTTP never makes critfix read a local
+    /// file, whatever its `src` or `hash` link says; its other documents go on.
+    @Test func aRemoteROLIEFeedCannotNameLocalFiles() throws {
+        let server = try FeedServer()
+        let good = try String(contentsOfFile: Self.realworld + "/csaf/2022-evd-uc-04-001.json", encoding: .utf8)
+        try server.publish("good.json", good)
+        let secret = try CLI.scratch() + "/secret.json"
+        try CLI.write(good.replacingOccurrences(of: "2022-EVD-UC-04-001", with: "LOCAL-SECRET"), to: secret)
+        try server.publish(
+            "rolie.json",
+            """
+            {"feed": {"id": "x", "title": "x", "entry": [
+              {"id": "local", "updated": "2024-01-01T00:00:00Z", "content": {"src": "file://\(secret)"}},
+              {"id": "hash", "updated": "2024-01-01T00:00:00Z", "content": {"src": "good.json"},
+               "link": [{"rel": "hash", "href": "file://\(secret).sha256"}]},
+              {"id": "good", "updated": "2024-01-01T00:00:00Z", "content": {"src": "good.json"}}]}}
+            """)
+        let scenario = try RemoteScenario(
+            feeds: [("csaf", server.url("feeds/rolie.json"), "")],
+            registrations: """
+                customers:
+                  - id: C1
+                    plan: elite
+                    products: [{ product: abc, version: "4.0" }]
+                    contacts: [{ email: c1@example.com }]
+                """, catalog: "products:\n  - id: abc\n    name: ABC")
+        let run = try scenario.run()
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(
+            "critfix: feed csaf: document local (file://\(secret)): refused: a document of a feed fetched over HTTP(S) must be an http(s) URL"),
+            "\(run.stderr)")
+        #expect(run.stderr.contains("critfix: feed csaf: document hash (\(server.url("feeds/good.json"))): hash file: refused"))
+        #expect(try scenario.messages().compactMap { ($0["articles"] as? [String])?.first } == ["csaf/2022-EVD-UC-04-001"])
+    }
+
     /// Hostile CSAF (SPEC 2.5): each fails its own feed with a reason; the other feed delivers.
     @Test func hostileJSONFailsOnlyItsFeed() throws {
         let directory = try CLI.scratch()
