@@ -1,20 +1,18 @@
-/// A product version as SPEC 2.4 defines it.
+/// A product version as SPEC 2.4 defines it: any text without white space or `<>=!,|*`.
 ///
-/// Two shapes:
-/// - dot-separated numeric components, optionally followed by a suffix (`10.7.2`,
-///   `10.7.2-rc1`, `12.2(58)SE`): components compare numerically, a missing component is 0
-///   (`10.7` equals `10.7.0`), and a suffix sorts before the plain version;
-/// - any other text without white space or `<>=!,|*`, as vendors write versions
-///   (`v2`, `polkit-0:0.115`, `10..2`): it equals itself and orders by ``VersionOrder``.
+/// Versions order by their runs of digits, compared as numbers, and their other runs,
+/// compared as text (``VersionOrder``). The usual shape — dot-separated numbers, maybe a
+/// suffix (`10.7.2`, `10.7.2-rc1`, `15.0(1)M10`) — keeps its numbers parsed: a missing
+/// component is 0 (`10.7` equals `10.7.0`) and a suffix sorts before the plain version
+/// (`10.7.2-rc1` < `10.7.2`), as the contract says of suffixes.
 public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The version exactly as written, for display and for JSON output.
     public let text: String
-    /// The numeric components of the dotted shape; empty for other shapes.
+    /// The dotted shape's numbers, trailing zeros dropped (`10.7.0` → [10, 7]); empty for
+    /// other shapes, which compare by their whole text.
     let components: [UInt64]
+    /// The dotted shape's text after its numbers (`-rc1`, `(58)SE`), as written.
     let suffix: String?
-    /// The suffix marks a pre-release (`-rc1`, `~beta`): it sorts before the plain version.
-    /// Any other suffix (`16.3.1a`, `-2.el7`, `(58)SE`) sorts after it.
-    let isPreRelease: Bool
 
     /// True for the dotted shape (`10.7.2`, `15.0(1)M10`): it starts with a number.
     public var isDotted: Bool { !components.isEmpty }
@@ -25,7 +23,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         var utf8 = trimmed
         guard let parsed = utf8.withUTF8({ Self.parse($0) }) else { return nil }
         self.text = trimmed
-        (components, suffix, isPreRelease) = parsed
+        (components, suffix) = parsed
     }
 
     /// `init?(_:)` for a word of ASCII bytes without white space or commas, as the range
@@ -33,12 +31,12 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     init?(asciiWord word: UnsafeBufferPointer<UInt8>) {
         guard let parsed = Self.parse(word) else { return nil }
         text = String(decoding: word, as: UTF8.self)
-        (components, suffix, isPreRelease) = parsed
+        (components, suffix) = parsed
     }
 
-    /// The dotted shape's components and suffix, or ([], nil) for another valid shape;
-    /// nil when the bytes are not a version.
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?, Bool)? {
+    /// The dotted shape's numbers and suffix, or ([], nil) for another valid shape; nil
+    /// when the bytes are not a version.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?)? {
         guard !bytes.isEmpty else { return nil }
         for byte in bytes where ASCIIText.isSpace(byte) || isForbidden(byte) { return nil }
         // Non-ASCII white space (U+00A0, U+2003 …) is white space too.
@@ -47,7 +45,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         {
             return nil
         }
-        return dotted(bytes) ?? ([], nil, false)
+        return dotted(bytes) ?? ([], nil)
     }
 
     @inline(__always) private static func isForbidden(_ byte: UInt8) -> Bool {
@@ -59,9 +57,9 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// Numbers separated by single dots, then an optional suffix (one leading `-+_~` dropped
-    /// from it) and whether it is a pre-release; nil when the bytes do not start that way.
-    private static func dotted(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?, Bool)? {
+    /// Numbers separated by single dots, then an optional suffix that does not start with
+    /// a dot; nil when the bytes do not start that way (the other shapes).
+    private static func dotted(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt64], String?)? {
         var components: [UInt64] = []
         components.reserveCapacity(4)  // one allocation for the usual `10.7.2`
         var current: UInt64 = 0
@@ -70,8 +68,11 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         while index < bytes.count {
             let byte = bytes[index]
             if byte >= 0x30 && byte <= 0x39 {
-                guard digits < 18 else { return nil }
-                current = current * 10 + UInt64(byte - 0x30)
+                // A number beyond 64 bits makes it another shape, compared digit by digit.
+                let (times10, overflow) = current.multipliedReportingOverflow(by: 10)
+                let (next, overflowAdding) = times10.addingReportingOverflow(UInt64(byte - 0x30))
+                guard !overflow, !overflowAdding else { return nil }
+                current = next
                 digits += 1
             } else if byte == 0x2E {  // "."
                 guard digits > 0 else { return nil }
@@ -85,106 +86,128 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
         guard digits > 0 else { return nil }
         components.append(current)
-        var suffix: String?
-        var isPreRelease = false
-        if index < bytes.count {
-            var tail = UnsafeBufferPointer(rebasing: bytes[index...])
-            isPreRelease = VersionOrder.isPreRelease(tail)
-            if let first = tail.first, "-+_~".utf8.contains(first) {
-                tail = UnsafeBufferPointer(rebasing: tail.dropFirst())
-            }
-            guard !tail.isEmpty else { return nil }
-            suffix = String(decoding: tail, as: UTF8.self)
-        }
         while components.count > 1, components.last == 0 { components.removeLast() }
-        return (components, suffix, isPreRelease)
+        let suffix = index < bytes.count ? String(decoding: UnsafeBufferPointer(rebasing: bytes[index...]), as: UTF8.self) : nil
+        return (components, suffix)
     }
 
     public var description: String { text }
 
-    public static func == (lhs: Version, rhs: Version) -> Bool {
-        if lhs.isDotted, rhs.isDotted {
-            return lhs.components == rhs.components && lhs.suffix == rhs.suffix && lhs.isPreRelease == rhs.isPreRelease
-        }
-        return lhs.text == rhs.text
-    }
+    public static func == (lhs: Version, rhs: Version) -> Bool { compare(lhs, rhs) == 0 }
+
+    public static func < (lhs: Version, rhs: Version) -> Bool { compare(lhs, rhs) < 0 }
 
     public func hash(into hasher: inout Hasher) {
         if isDotted {
             hasher.combine(components)
-            hasher.combine(suffix)
-            hasher.combine(isPreRelease)
+            hasher.combine(suffix.map(VersionOrder.canonical))
         } else {
-            hasher.combine(text)
+            hasher.combine(VersionOrder.canonical(text))
         }
     }
 
-    public static func < (lhs: Version, rhs: Version) -> Bool {
+    /// -1, 0 or 1. Two dotted versions compare their numbers (a missing one is 0), then
+    /// their suffixes (none comes last); any other pair compares its whole texts. Both are
+    /// ``VersionOrder`` on the same runs, so the order is one total preorder.
+    static func compare(_ lhs: Version, _ rhs: Version) -> Int {
         guard lhs.isDotted, rhs.isDotted else {
-            let order = VersionOrder.compare(lhs.text, rhs.text)
-            return order != 0 ? order < 0 : lhs.text < rhs.text
+            return VersionOrder.compare(lhs.canonicalText, rhs.canonicalText)
         }
         let count = max(lhs.components.count, rhs.components.count)
         for position in 0..<count {
             let left = position < lhs.components.count ? lhs.components[position] : 0
             let right = position < rhs.components.count ? rhs.components[position] : 0
-            if left != right { return left < right }
+            if left != right { return left < right ? -1 : 1 }
         }
         switch (lhs.suffix, rhs.suffix) {
-        case (nil, nil): return false
-        case (nil, _): return !rhs.isPreRelease
-        case (_, nil): return lhs.isPreRelease
-        case let (left?, right?):
-            if lhs.isPreRelease != rhs.isPreRelease { return lhs.isPreRelease }
-            let order = VersionOrder.compare(left, right)
-            return order != 0 ? order < 0 : left < right
+        case (nil, nil): return 0
+        case (nil, _): return 1
+        case (_, nil): return -1
+        case let (left?, right?): return VersionOrder.compare(left, right)
         }
+    }
+
+    /// The text as ``VersionOrder`` compares it with other shapes: the dotted numbers
+    /// without trailing zeros (`10.7.0-rc1` is `10.7-rc1`).
+    var canonicalText: String {
+        guard isDotted else { return text }
+        return components.map(String.init).joined(separator: ".") + (suffix ?? "")
     }
 }
 
-/// The order of versions of any shape (SPEC 2.4): runs of digits compare as numbers, other
-/// runs as text (byte order), a number after a word. When one version is the other plus
-/// more runs, a pre-release suffix — `-` or `~` then a letter — makes it smaller
-/// (`10.7.2-rc1` < `10.7.2`); anything else makes it larger (`10.7.2` < `10.7.2.1`,
-/// `16.3.1` < `16.3.1a`, Cisco's rebuild).
+/// The order of versions of any shape (SPEC 2.4). Text is cut into runs of digits and
+/// runs of other characters, and runs compare pairwise: two numbers as numbers, two
+/// words as bytes. Where the kinds differ, or one version has ended, the rank decides:
+/// a word that does not start with `.` (a suffix: `-rc`, `a`, `(`) < the end of the
+/// version < a word that starts with `.` < a number. So `10.7.2-rc1` < `10.7.2` <
+/// `10.7.2.1`, `15.0(1)M9` < `15.0(1)M10`, and the order is total: each run is a
+/// (rank, value) pair, compared one after the other.
 public enum VersionOrder {
     /// -1, 0 or 1.
     public static func compare(_ lhs: String, _ rhs: String) -> Int {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        var i = 0
-        var j = 0
-        while i < a.count, j < b.count {
-            let aDigit = isDigit(a[i])
-            let bDigit = isDigit(b[j])
-            let aEnd = runEnd(a, i, digits: aDigit)
-            let bEnd = runEnd(b, j, digits: bDigit)
-            if aDigit != bDigit { return aDigit ? 1 : -1 }
-            let order = aDigit ? numeric(a[i..<aEnd], b[j..<bEnd]) : bytewise(a[i..<aEnd], b[j..<bEnd])
-            if order != 0 { return order }
-            i = aEnd
-            j = bEnd
+        var a = Runs(lhs)
+        var b = Runs(rhs)
+        while true {
+            let x = a.next()
+            let y = b.next()
+            if x.rank != y.rank { return x.rank < y.rank ? -1 : 1 }
+            switch x.rank {
+            case .end: return 0
+            case .number:
+                let order = numeric(x.bytes, y.bytes)
+                if order != 0 { return order }
+            case .suffixWord, .dotWord:
+                let order = bytewise(x.bytes, y.bytes)
+                if order != 0 { return order }
+            }
         }
-        if i == a.count, j == b.count { return 0 }
-        // One ran out: the other's next run decides.
-        if i < a.count { return a.withUnsafeBufferPointer { isPreRelease(UnsafeBufferPointer(rebasing: $0[i...])) } ? -1 : 1 }
-        return b.withUnsafeBufferPointer { isPreRelease(UnsafeBufferPointer(rebasing: $0[j...])) } ? 1 : -1
     }
 
-    /// `-` or `~` then a letter: `-rc1`, `~beta`.
-    static func isPreRelease(_ tail: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard tail.count >= 2, tail[0] == UInt8(ascii: "-") || tail[0] == UInt8(ascii: "~") else { return false }
-        let letter = tail[1] | 0x20
-        return letter >= UInt8(ascii: "a") && letter <= UInt8(ascii: "z")
+    /// The text with each number's leading zeros dropped: equal versions, equal text.
+    public static func canonical(_ text: String) -> String {
+        var runs = Runs(text)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        while true {
+            let run = runs.next()
+            switch run.rank {
+            case .end: return String(decoding: out, as: UTF8.self)
+            case .number:
+                let digits = run.bytes.drop { $0 == UInt8(ascii: "0") }
+                out.append(contentsOf: digits.isEmpty ? [UInt8(ascii: "0")] : Array(digits))
+            case .suffixWord, .dotWord:
+                // A separator between runs, kept so that `1-2` and `1+2` stay apart.
+                out.append(0)
+                out.append(contentsOf: run.bytes)
+                out.append(0)
+            }
+        }
     }
 
-    @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-
-    private static func runEnd(_ bytes: [UInt8], _ start: Int, digits: Bool) -> Int {
-        var end = start
-        while end < bytes.count, isDigit(bytes[end]) == digits { end += 1 }
-        return end
+    enum Rank: Int, Comparable {
+        case suffixWord, end, dotWord, number
+        static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.rawValue < rhs.rawValue }
     }
+
+    /// The runs of a text, one after the other, then `.end` for ever.
+    struct Runs {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(_ text: String) { bytes = Array(text.utf8) }
+
+        mutating func next() -> (rank: Rank, bytes: ArraySlice<UInt8>) {
+            guard index < bytes.count else { return (.end, []) }
+            let start = index
+            let digits = isDigit(bytes[index])
+            while index < bytes.count, isDigit(bytes[index]) == digits { index += 1 }
+            let run = bytes[start..<index]
+            if digits { return (.number, run) }
+            return (run.first == UInt8(ascii: ".") ? .dotWord : .suffixWord, run)
+        }
+    }
+
+    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
     /// Digit runs of any length, compared as numbers: leading zeros aside, the longer is larger.
     private static func numeric(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {

@@ -28,6 +28,42 @@ import Testing
         #expect(rc1.text == "10.7.2-rc1")
     }
 
+    /// `<` is a strict weak order and `==` / `hash` agree with it, across every shape: the
+    /// sort of a set of versions cannot depend on where it starts. Random triples from
+    /// pieces vendors use, checked for irreflexivity, transitivity of `<` and of `==`, and
+    /// equal hashes for equal versions.
+    @Test func theOrderIsTotalAcrossShapes() throws {
+        let pieces = ["1", "0", "01", "2", "10", "4", ".", "-", "-rc", "~beta", "a", "(", ")", "M", "SE", ":", "_", "v", "el", "+"]
+        var random = SeededRandom(seed: 20261207)
+        func make() -> Version {
+            while true {
+                let count = Int.random(in: 1...6, using: &random)
+                let text = (0..<count).map { _ in pieces.randomElement(using: &random)! }.joined()
+                if let version = Version(text) { return version }
+            }
+        }
+        let versions = (0..<300).map { _ in make() } + ["1:4.3.1-rc1", "1:4.3.1", "1:4.3.1-2.el7", "v1-rc1", "v1", "v1-2",
+            "10.7", "10.7.0", "10.7.x", "10.7.0-rc1", "10.7-rc1", "10..7", "00000000000000000000001", "1"].map { Version($0)! }
+        for a in versions {
+            #expect(!(a < a), "\(a) < itself")
+            for b in versions {
+                if a == b { #expect(a.hashValue == b.hashValue, "\(a) == \(b) but hashes differ") }
+                #expect((a < b) != (b < a) || a == b, "\(a) and \(b): neither less nor equal")
+            }
+        }
+        for _ in 0..<20000 {
+            let a = versions.randomElement(using: &random)!
+            let b = versions.randomElement(using: &random)!
+            let c = versions.randomElement(using: &random)!
+            if a < b, b < c { #expect(a < c, "\(a) < \(b) < \(c) but not \(a) < \(c)") }
+            if a == b, b == c { #expect(a == c) }
+        }
+        #expect(Version("10.7") == Version("10.7.0"))
+        #expect(Version("10.7.0-rc1") == Version("10.7-rc1"))
+        #expect(Version("1.0-1") != Version("1.0+1"))
+        #expect(Version("00000000000000000000001") == Version("1"))
+    }
+
     @Test func keepsTheTextAsWritten() {
         #expect(Version("10.10")?.text == "10.10")
         #expect(Version(" 10.7 ")?.text == "10.7")
@@ -54,7 +90,8 @@ import Testing
         #expect(try v("15.0(1)M10") < v("15.0(2)M"))
         #expect(try v("12.2(55)SE") < v("12.2(58)SE"))
         #expect(try v("15.7(3)M") < v("15.7(3)M2"))
-        #expect(try v("16.3.1a") > v("16.3.1"))
+        #expect(try v("16.3.1a") < v("16.3.1"))  // a suffix sorts before the plain version (SPEC 2.4)
+        #expect(try v("16.3.1a") > v("16.3.0"))
         #expect(try v("3.2.0S") < v("3.2.1S"))
         #expect(try v("1:4.3.1-2.el7") < v("1:4.3.1-10.el7"))
         #expect(try v("polkit-0:0.115-11.el8_2.1") < v("polkit-0:0.115-12.el8"))
@@ -203,5 +240,18 @@ import Testing
             for _ in 0..<next(9) { text += pieces[next(pieces.count)] }
             expectSame(text)
         }
+    }
+}
+
+/// A deterministic generator (SplitMix64) for repeatable random tests.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
