@@ -95,21 +95,32 @@ public enum Timestamp {
 /// A SHA-256 or SHA-512 digest computed over bytes as they stream by: a ROLIE document's
 /// hash is checked against its `.sha256` / `.sha512` file (SPEC 2.6). One thread at a time.
 public final class StreamingDigest {
-    public enum Algorithm: String, Sendable {
+    public enum Algorithm: Sendable {
         case sha256, sha512
 
-        /// By a hash file's name: `….sha512` is SHA-512, anything else SHA-256.
-        public init(hashFile: String) { self = hashFile.lowercased().hasSuffix(".sha512") ? .sha512 : .sha256 }
+        /// By a hash file's name (its query aside): `….sha512` is SHA-512, anything else SHA-256.
+        public init(hashFile: String) {
+            let path = hashFile.split(whereSeparator: { $0 == "?" || $0 == "#" }).first.map(String.init) ?? hashFile
+            self = path.lowercased().hasSuffix(".sha512") ? .sha512 : .sha256
+        }
+
+        /// As people write it: `SHA-256`.
+        public var name: String { self == .sha512 ? "SHA-512" : "SHA-256" }
     }
 
     public let algorithm: Algorithm
+    // Owned by this object: made in init, freed in deinit, used by one thread at a time.
     private let context: OpaquePointer
 
-    public init(_ algorithm: Algorithm) {
+    /// Nil when OpenSSL cannot start the digest (an OpenSSL without SHA-2).
+    public init?(_ algorithm: Algorithm) {
+        guard let context = EVP_MD_CTX_new() else { return nil }
+        guard EVP_DigestInit_ex(context, algorithm == .sha512 ? EVP_sha512() : EVP_sha256(), nil) == 1 else {
+            EVP_MD_CTX_free(context)
+            return nil
+        }
         self.algorithm = algorithm
-        context = EVP_MD_CTX_new()
-        let started = EVP_DigestInit_ex(context, algorithm == .sha512 ? EVP_sha512() : EVP_sha256(), nil)
-        precondition(started == 1, "OpenSSL cannot start a \(algorithm.rawValue) digest")
+        self.context = context
     }
 
     deinit { EVP_MD_CTX_free(context) }

@@ -3,8 +3,9 @@
 /// Versions order by their runs of digits, compared as numbers, and their other runs,
 /// compared as text (``VersionOrder``). The usual shape — dot-separated numbers, maybe a
 /// suffix (`10.7.2`, `10.7.2-rc1`, `15.0(1)M10`) — keeps its numbers parsed: a missing
-/// component is 0 (`10.7` equals `10.7.0`) and a suffix sorts before the plain version
-/// (`10.7.2-rc1` < `10.7.2`), as the contract says of suffixes.
+/// component is 0 (`10.7` equals `10.7.0`). A pre-release suffix, `-` or `~` then a letter
+/// (`10.7.2-rc1`), sorts before the plain version; any other suffix extends it
+/// (`12.2` < `12.2(58)SE`, Cisco's service packs; `16.3.1` < `16.3.1a`).
 public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The version exactly as written, for display and for JSON output.
     public let text: String
@@ -107,8 +108,9 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// -1, 0 or 1. Two dotted versions compare their numbers (a missing one is 0), then
-    /// their suffixes (none comes last); any other pair compares its whole texts. Both are
-    /// ``VersionOrder`` on the same runs, so the order is one total preorder.
+    /// their suffixes; any other pair compares its whole texts. Both are ``VersionOrder``
+    /// on the same runs (a suffix never starts with a digit or a dot, so it meets the other
+    /// version's suffix or end), so the order is one total preorder.
     static func compare(_ lhs: Version, _ rhs: Version) -> Int {
         guard lhs.isDotted, rhs.isDotted else {
             return VersionOrder.compare(lhs.canonicalText, rhs.canonicalText)
@@ -121,8 +123,9 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
         switch (lhs.suffix, rhs.suffix) {
         case (nil, nil): return 0
-        case (nil, _): return 1
-        case (_, nil): return -1
+        // The suffix's first run against the end of the other version.
+        case (nil, let right?): return VersionOrder.compare("", right)
+        case (let left?, nil): return VersionOrder.compare(left, "")
         case let (left?, right?): return VersionOrder.compare(left, right)
         }
     }
@@ -136,12 +139,12 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
 }
 
 /// The order of versions of any shape (SPEC 2.4). Text is cut into runs of digits and
-/// runs of other characters, and runs compare pairwise: two numbers as numbers, two
-/// words as bytes. Where the kinds differ, or one version has ended, the rank decides:
-/// a word that does not start with `.` (a suffix: `-rc`, `a`, `(`) < the end of the
-/// version < a word that starts with `.` < a number. So `10.7.2-rc1` < `10.7.2` <
-/// `10.7.2.1`, `15.0(1)M9` < `15.0(1)M10`, and the order is total: each run is a
-/// (rank, value) pair, compared one after the other.
+/// runs of other characters, and runs compare pairwise as (rank, value): two numbers as
+/// numbers, two words as bytes. The ranks: a pre-release word (`-` or `~` then a letter:
+/// `-rc`, `~beta`) < the end of the version < any other word (`a`, `(`, `-`) < a word
+/// that starts with `.` < a number. So `10.7.2-rc1` < `10.7.2` < `10.7.2a` < `10.7.2.1`,
+/// `15.0(1)M9` < `15.0(1)M10`, and the order is total: one (rank, value) pair after the
+/// other, like text.
 public enum VersionOrder {
     /// -1, 0 or 1.
     public static func compare(_ lhs: String, _ rhs: String) -> Int {
@@ -156,7 +159,7 @@ public enum VersionOrder {
             case .number:
                 let order = numeric(x.bytes, y.bytes)
                 if order != 0 { return order }
-            case .suffixWord, .dotWord:
+            case .preRelease, .word, .dotWord:
                 let order = bytewise(x.bytes, y.bytes)
                 if order != 0 { return order }
             }
@@ -175,7 +178,7 @@ public enum VersionOrder {
             case .number:
                 let digits = run.bytes.drop { $0 == UInt8(ascii: "0") }
                 out.append(contentsOf: digits.isEmpty ? [UInt8(ascii: "0")] : Array(digits))
-            case .suffixWord, .dotWord:
+            case .preRelease, .word, .dotWord:
                 // A separator between runs, kept so that `1-2` and `1+2` stay apart.
                 out.append(0)
                 out.append(contentsOf: run.bytes)
@@ -185,7 +188,7 @@ public enum VersionOrder {
     }
 
     enum Rank: Int, Comparable {
-        case suffixWord, end, dotWord, number
+        case preRelease, end, word, dotWord, number
         static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
@@ -203,7 +206,13 @@ public enum VersionOrder {
             while index < bytes.count, isDigit(bytes[index]) == digits { index += 1 }
             let run = bytes[start..<index]
             if digits { return (.number, run) }
-            return (run.first == UInt8(ascii: ".") ? .dotWord : .suffixWord, run)
+            if run.first == UInt8(ascii: ".") { return (.dotWord, run) }
+            if run.count >= 2, run.first == UInt8(ascii: "-") || run.first == UInt8(ascii: "~"),
+                (run[run.startIndex + 1] | 0x20) >= UInt8(ascii: "a"), (run[run.startIndex + 1] | 0x20) <= UInt8(ascii: "z")
+            {
+                return (.preRelease, run)
+            }
+            return (.word, run)
         }
     }
 

@@ -44,6 +44,7 @@ internal import Yams
 /// | `webhooks.concurrency` | integer ≥ 1 | 16 |
 /// | `fetch.concurrency` | integer 1…64 | 8 |
 /// | `fetch.max_size` | a size: bytes, or a number with KiB, MiB (KB, MB) | 20 MiB |
+/// | `fetch.max_documents` | integer ≥ 1: a ROLIE feed's documents fetched per run | 1000 |
 /// | `targets` | plan → {severity 1…4 → minutes ≥ 1} | none |
 ///
 /// Relative paths are resolved against the configuration file's directory (`~/`
@@ -582,7 +583,7 @@ struct ConfigurationReader {
 
     // MARK: fetch
 
-    static let fetchKeys = ["concurrency", "max_size"]
+    static let fetchKeys = ["concurrency", "max_size", "max_documents"]
 
     mutating func readFetch(_ node: Node, into fetch: inout FetchSettings) {
         guard let mapping = checker.mapping(node, "fetch") else { return }
@@ -599,6 +600,8 @@ struct ConfigurationReader {
                 fetch.concurrency = count
             case "max_size":
                 if let bytes = checker.size(value, path) { fetch.maxSize = bytes }
+            case "max_documents":
+                if let count = checker.integer(value, path, atLeast: 1) { fetch.maxDocuments = count }
             default:
                 checker.unknownKey(keyNode, key, allowed: Self.fetchKeys, path)
             }

@@ -147,10 +147,15 @@ public struct FetchSettings: Sendable, Hashable {
     public var concurrency: Int
     /// The largest feed body accepted, after decompression (default 20 MiB).
     public var maxSize: Int
+    /// A CSAF ROLIE feed's documents fetched per run, newest first (default 1,000): a
+    /// first run of a feed listing tens of thousands finishes, and the rest follow in the
+    /// next runs.
+    public var maxDocuments: Int
 
-    public init(concurrency: Int = 8, maxSize: Int = 20 << 20) {
+    public init(concurrency: Int = 8, maxSize: Int = 20 << 20, maxDocuments: Int = 1000) {
         self.concurrency = concurrency
         self.maxSize = maxSize
+        self.maxDocuments = maxDocuments
     }
 }
 

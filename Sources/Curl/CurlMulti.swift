@@ -103,8 +103,18 @@ public enum AddressPolicy {
         return nil
     }
 
+    /// The restriction of an address written as text (`10.0.0.1`, `::1`), or nil when it
+    /// is public or not an address.
+    public static func restriction(address text: String) -> String? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return restriction(ipv4: withUnsafeBytes(of: &v4) { Array($0) }) }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return restriction(ipv6: withUnsafeBytes(of: &v6) { Array($0) }) }
+        return nil
+    }
+
     /// The text form and the restriction of a socket address (nil restriction: public).
-    static func check(_ address: UnsafePointer<sockaddr>) -> (text: String, restriction: String?) {
+    public static func check(_ address: UnsafePointer<sockaddr>) -> (text: String, restriction: String?) {
         switch Int32(address.pointee.sa_family) {
         case AF_INET:
             return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in

@@ -13,10 +13,13 @@ public struct FetchRequest: Sendable {
     /// Validators of the last successful fetch, sent back for a conditional GET.
     public var etag: String?
     public var lastModified: String?
+    /// Refuse to connect to a loopback, private or link-local address: a URL that an
+    /// untrusted document named (a ROLIE feed's `src`) must not reach the operator's network.
+    public var refusePrivateAddresses: Bool
 
     public init(
         url: String, timeout: Double = 30, caFile: String? = nil, maxBytes: Int = 20 << 20, etag: String? = nil,
-        lastModified: String? = nil
+        lastModified: String? = nil, refusePrivateAddresses: Bool = false
     ) {
         self.url = url
         self.timeout = timeout
@@ -24,6 +27,7 @@ public struct FetchRequest: Sendable {
         self.maxBytes = maxBytes
         self.etag = etag
         self.lastModified = lastModified
+        self.refusePrivateAddresses = refusePrivateAddresses
     }
 }
 
@@ -37,6 +41,8 @@ public struct FetchResponse: Sendable {
     public var bytes: Int
     /// The URL after redirects.
     public var finalURL: String?
+    /// The server's address is loopback, private or link-local (an operator's own mirror).
+    public var fromPrivateAddress = false
 
     /// A 304: the feed is unchanged since the validators sent, and no body came.
     public var notModified: Bool { status == 304 }
@@ -117,6 +123,10 @@ public final class FeedFetcher {
         easy.set(CURLOPT_HEADERDATA, pointer: context)
         easy.setWrite(CURLOPT_WRITEFUNCTION, Transfer.writeCallback)
         easy.set(CURLOPT_WRITEDATA, pointer: context)
+        if request.refusePrivateAddresses {
+            critfix_easy_setopt_opensocket(easy.handle, Transfer.openSocketCallback)
+            easy.set(CURLOPT_OPENSOCKETDATA, pointer: context)
+        }
 
         let outcome: CurlError?
         do throws(CurlError) {
@@ -136,6 +146,9 @@ public final class FeedFetcher {
                 return .failure(FetchFailure(status: status, reason: httpFailure(status, transfer.statusText)))
             }
         }
+        if let refused = transfer.refused {
+            return .failure(FetchFailure(reason: "refused: the server is at \(refused)"))
+        }
         if let outcome {
             return .failure(FetchFailure(status: status, reason: describe(outcome, request)))
         }
@@ -146,10 +159,11 @@ public final class FeedFetcher {
             // A status without a body (a 3xx beyond what was followed, a 4xx/5xx with none).
             return .failure(FetchFailure(status: status, reason: httpFailure(status, transfer.statusText)))
         }
-        return .success(
-            FetchResponse(
-                status: status, etag: transfer.etag, lastModified: transfer.lastModified,
-                contentType: transfer.contentType, bytes: transfer.bytes, finalURL: easy.string(CURLINFO_EFFECTIVE_URL)))
+        var response = FetchResponse(
+            status: status, etag: transfer.etag, lastModified: transfer.lastModified,
+            contentType: transfer.contentType, bytes: transfer.bytes, finalURL: easy.string(CURLINFO_EFFECTIVE_URL))
+        response.fromPrivateAddress = easy.string(CURLINFO_PRIMARY_IP).map { AddressPolicy.restriction(address: $0) != nil } ?? false
+        return .success(response)
     }
 
     private func httpFailure(_ status: Int?, _ text: String?) -> String {
@@ -209,6 +223,8 @@ private final class Transfer {
     var contentType: String?
     var bytes = 0
     var stop: Stop?
+    /// The address a connection was refused to, and why (`refusePrivateAddresses`).
+    var refused: String?
 
     init(maxBytes: Int, consume: @escaping (UnsafeRawBufferPointer) -> Bool) {
         self.maxBytes = maxBytes
@@ -228,6 +244,19 @@ private final class Transfer {
         let length = size * count
         let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
         return transfer.body(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+    }
+
+    /// Every connection, redirects included, is checked before it is made.
+    static let openSocketCallback: curl_opensocket_callback = { context, _, address in
+        guard let context, let address, let socketAddress = critfix_curl_sockaddr(address) else { return -1 }
+        // The context is this transfer, alive for the whole perform (withExtendedLifetime).
+        let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+        let (text, restriction) = AddressPolicy.check(socketAddress)
+        if let restriction {
+            transfer.refused = "\(text), \(restriction)"
+            return -1
+        }
+        return socket(address.pointee.family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
     }
 
     /// One header line; a status line starts a new response (after a redirect or a 100).

@@ -108,8 +108,16 @@ struct AdvisoryProducts {
             }
             return (affected, notAffected)
         }
+        // Each id's vulnerabilities that list it affected, in order: an entry visits its own,
+        // not every vulnerability (a hostile document may list thousands).
+        var affectedIn: [String: [Int]] = [:]
+        for (index, vulnerability) in listed.enumerated() {
+            for id in vulnerability.affected { affectedIn[id, default: []].append(index) }
+        }
         return order.compactMap { name in
-            reference(name, groups[name] ?? [], every: named[name] ?? [], listed: listed, fixedIDs: fixedIDs)
+            reference(
+                name, groups[name] ?? [], every: named[name] ?? [], listed: listed, affectedIn: affectedIn,
+                fixedIDs: fixedIDs)
         }
     }
 
@@ -117,20 +125,29 @@ struct AdvisoryProducts {
     /// for the versions a vulnerability lists as not affected.
     private func reference(
         _ name: String, _ group: [Entry], every allEntries: [Entry],
-        listed: [(affected: Set<String>, notAffected: Set<String>)], fixedIDs: Set<String>
+        listed: [(affected: Set<String>, notAffected: Set<String>)], affectedIn: [String: [Int]], fixedIDs: Set<String>
     ) -> ProductReference? {
         var fixed: [String] = []
+        var seenFixed: Set<String> = []
         for entry in group where fixedIDs.contains(entry.id) && !entry.versionIsRange {
-            if let version = entry.version, !fixed.contains(version) { fixed.append(version) }
+            if let version = entry.version, seenFixed.insert(version).inserted { fixed.append(version) }
         }
-        // Per vulnerability, the exact versions of this product it says are not affected.
-        let excludedBy = listed.map { vulnerability -> [String] in
-            guard !vulnerability.notAffected.isEmpty else { return [] }
+        // Per vulnerability, the exact versions of this product it says are not affected, in
+        // tree order; made when an entry first needs them, from the ids it lists.
+        var positions: [String: [Int]] = [:]
+        for (position, entry) in allEntries.enumerated() { positions[entry.id, default: []].append(position) }
+        var excludedCache: [Int: (list: [String], set: Set<String>)] = [:]
+        func excludedBy(_ index: Int) -> (list: [String], set: Set<String>) {
+            if let known = excludedCache[index] { return known }
+            var found: [Int] = []
+            for id in listed[index].notAffected { found += positions[id] ?? [] }
             var excluded: [String] = []
-            for other in allEntries where vulnerability.notAffected.contains(other.id) && !other.versionIsRange {
-                if let version = other.version, !excluded.contains(version) { excluded.append(version) }
+            var seen: Set<String> = []
+            for position in found.sorted() where !allEntries[position].versionIsRange {
+                if let version = allEntries[position].version, seen.insert(version).inserted { excluded.append(version) }
             }
-            return excluded
+            excludedCache[index] = (excluded, seen)
+            return (excluded, seen)
         }
         // Entries in tree order; for each, every vulnerability that lists it affected, less
         // the exact versions that same vulnerability says are not affected (CSAF VEX).
@@ -139,14 +156,14 @@ struct AdvisoryProducts {
         var every = false
         var anyAffected = false
         for entry in group {
-            for (index, vulnerability) in listed.enumerated() where vulnerability.affected.contains(entry.id) {
-                let excluded = excludedBy[index]
+            for index in affectedIn[entry.id] ?? [] {
+                let (excluded, excludedSet) = excludedBy(index)
                 var atom: String
                 if let version = entry.version {
                     if entry.versionIsRange {
                         atom = VersionRange.nativeText(version)
                     } else {
-                        if excluded.contains(version) { continue }
+                        if excludedSet.contains(version) { continue }
                         atom = "=" + version
                     }
                 } else {
@@ -178,8 +195,10 @@ struct AdvisoryProducts {
         } else if !fixed.isEmpty {
             // Listed only as fixed: affected below its lowest fixed version (the platform
             // needs the update).
-            let lowest = fixed.min { (Version($0) ?? Version("0")!) < (Version($1) ?? Version("0")!) }!
-            affected = "<" + lowest
+            // Fixed versions that are not versions (`9.12 SP1`) cannot bound a range: with
+            // none that can, every version is affected.
+            let lowest = fixed.compactMap { text in Version(text).map { (text, $0) } }.min { $0.1 < $1.1 }
+            affected = lowest.map { "<" + $0.0 }
         } else if group.contains(where: { fixedIDs.contains($0.id) }) {
             affected = nil
         } else {
@@ -187,9 +206,10 @@ struct AdvisoryProducts {
         }
         var cpes: [String] = []
         var purls: [String] = []
+        var seenIdentifiers: Set<String> = []
         for entry in group {
-            if let cpe = entry.cpe, !cpes.contains(cpe) { cpes.append(cpe) }
-            if let purl = entry.purl, !purls.contains(purl) { purls.append(purl) }
+            if let cpe = entry.cpe, seenIdentifiers.insert(cpe).inserted { cpes.append(cpe) }
+            if let purl = entry.purl, seenIdentifiers.insert(purl).inserted { purls.append(purl) }
         }
         return ProductReference(
             name: name, affected: affected, fixed: fixed.isEmpty ? nil : fixed.joined(separator: ", "),

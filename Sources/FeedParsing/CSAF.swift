@@ -121,7 +121,7 @@ enum CSAFReader {
         }
 
         var unknown: [String] = []
-        let references_ = products.references(unknown: &unknown)
+        let productReferences = products.references(unknown: &unknown)
         for id in unknown.sorted() {
             warnings.append(FeedWarning(line: nil, "CSAF product id '\(id)' is not in the product tree, ignored"))
         }
@@ -130,7 +130,7 @@ enum CSAFReader {
             ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? ""))
         return FeedItem(
             line: 0, id: id, revision: max(revisions, 1), title: title, link: link, published: published,
-            updated: updated, severity: severity, kind: severity == 1 ? .criticalFix : .patch, products: references_,
+            updated: updated, severity: severity, kind: severity == 1 ? .criticalFix : .patch, products: productReferences,
             categories: [], summary: summary)
     }
 
@@ -195,7 +195,9 @@ enum CSAFReader {
             }
             let hash = links.first { link in
                 guard link["rel"]?.string == "hash", let href = link["href"]?.string?.lowercased() else { return false }
-                return href.hasSuffix(".sha256") || href.hasSuffix(".sha512")
+                // The file's name decides, whatever query a signed URL carries.
+                let path = href.split(whereSeparator: { $0 == "?" || $0 == "#" }).first ?? ""
+                return path.hasSuffix(".sha256") || path.hasSuffix(".sha512")
             }?["href"]?.string?.trimmed
             entries.append(ROLIEEntry(id: id, updated: entry["updated"]?.string?.trimmed ?? "", source: source, hash: hash))
         }

@@ -49,8 +49,10 @@ public enum Commands {
         // A CSAF ROLIE feed: its documents are the articles (SPEC 2.6), every one fetched.
         var failedDocuments = 0
         if result.format == .rolie, result.error == nil, outcome.failure == nil {
-            let due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: [:])
-            for document in DocumentLoader(loader: loader).load(due, feed: feed, known: [:]) {
+            let due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: [:], limit: Int.max)
+            let documents = DocumentLoader(loader: loader).load(
+                due, feed: feed, known: [:], fromPrivateAddress: outcome.fromPrivateAddress)
+            for document in documents {
                 itemWarnings += document.warnings
                 if let error = document.state.lastError {
                     failedDocuments += 1

@@ -24,8 +24,10 @@ public struct LoadedFeed: Sendable {
     /// A CSAF ROLIE feed: the documents fetched in this run, each a success or a failure
     /// (`lastError`). The feed succeeds whatever they do: a failed document is its own.
     public var documents: [DocumentState] = []
-    /// A CSAF ROLIE feed: how many entries it lists.
+    /// A CSAF ROLIE feed: how many entries it lists, and their ids (a document no longer
+    /// listed is forgotten, its failures with it).
     public var listedDocuments = 0
+    public var listedDocumentIDs: [String]?
 
     /// `document ID (URL): reason` for each document that failed in this run.
     public var documentFailures: [(state: DocumentState, line: String)] {
@@ -42,6 +44,8 @@ public struct SourceOutcome: Sendable {
     public var notModified = false
     /// The transfer failed (network, HTTP status, size); the parser's error is separate.
     public var failure: String?
+    /// The server is on a loopback or private address: the operator's own network.
+    public var fromPrivateAddress = false
 }
 
 /// Reads feeds — files, `file://` URLs and HTTP(S) through libcurl — parsing each while
@@ -51,6 +55,9 @@ public struct FeedLoader: Sendable {
     public let limits: FeedParserLimits
     public let fetch: FetchSettings
     public let userAgent: String
+    /// The run's slots for ROLIE documents: `fetch.concurrency` fetches at once, however
+    /// many ROLIE feeds are read at the same time (shared by every copy of this loader).
+    let documentSlots: DispatchSemaphore
 
     public init(
         catalog: Catalog?, fetch: FetchSettings = FetchSettings(), limits: FeedParserLimits = FeedParserLimits(),
@@ -61,6 +68,7 @@ public struct FeedLoader: Sendable {
         var limits = limits
         limits.maxJSONBytes = fetch.maxSize  // a CSAF document is held whole: SPEC 2.5's bound
         self.limits = limits
+        documentSlots = DispatchSemaphore(value: max(fetch.concurrency, 1))
         self.userAgent = userAgent
     }
 
@@ -149,9 +157,12 @@ public struct FeedLoader: Sendable {
         var articles = items.map { normalizer.article(from: $0, warnings: &warnings) }
         if result.format == .rolie {
             let known = validators?.documents ?? [:]
-            let due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: known)
+            let due = DocumentLoader.due(
+                result.rolieEntries, feedURL: feed.url, known: known, limit: fetch.maxDocuments)
             loaded.listedDocuments = result.rolieEntries.count
-            for outcome in DocumentLoader(loader: self).load(due, feed: feed, known: known) {
+            loaded.listedDocumentIDs = result.rolieEntries.map(\.id)
+            let documents = DocumentLoader(loader: self)
+            for outcome in documents.load(due, feed: feed, known: known, fromPrivateAddress: source.fromPrivateAddress) {
                 loaded.documents.append(outcome.state)
                 warnings += outcome.warnings
                 articles += outcome.articles
@@ -217,6 +228,7 @@ public struct FeedLoader: Sendable {
             outcome.lastModified = response.lastModified
             outcome.contentType = response.contentType
             outcome.notModified = response.notModified
+            outcome.fromPrivateAddress = response.fromPrivateAddress
         case .failure(let failure):
             outcome.httpStatus = failure.status
             outcome.failure = failure.reason

@@ -151,6 +151,7 @@ public final class PipelineRun {
             var record = FetchRecord(
                 url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified)
             record.documents = $0.documents
+            record.listedDocuments = $0.listedDocumentIDs
             return ($0.feed.name, record)
         })
         // Registrations not loaded means nothing was due when checked above: a delivery

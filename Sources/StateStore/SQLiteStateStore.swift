@@ -147,6 +147,7 @@ public final class SQLiteStateStore: StateStore {
             }
             for (name, fetch) in fetches where fetch.error == nil {
                 for document in fetch.documents { try recordDocument(document, feed: name, at: fetch.at) }
+                if let listed = fetch.listedDocuments { try forgetDocuments(notIn: Set(listed), feed: name) }
             }
             for (name, fetch) in fetches where fetch.error != nil {
                 try db.statement(
@@ -166,16 +167,29 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    /// A success replaces the document's `updated` and validators (a 304 keeps those it
-    /// does not send again); a failure counts one more in a row and keeps them.
+    /// Documents the feed no longer lists: their failures would be reported, and their
+    /// feed read in full, for ever.
+    private func forgetDocuments(notIn listed: Set<String>, feed: String) throws(StateStoreError) {
+        let stored = try db.statement("SELECT id FROM feed_documents WHERE feed = ?").bind(.text(feed))
+        var gone: [String] = []
+        while try stored.step() {
+            if let id = stored.text(0), !listed.contains(id) { gone.append(id) }
+        }
+        for id in gone {
+            try db.statement("DELETE FROM feed_documents WHERE feed = ? AND id = ?").bind(.text(feed), .text(id)).run()
+        }
+    }
+
+    /// A success replaces the document's `updated` and validators (the loader passes those
+    /// of the last fetch again for a 304); a failure counts one more in a row and keeps them.
     private func recordDocument(_ document: DocumentState, feed: String, at: Date) throws(StateStoreError) {
         if document.lastError == nil {
             try db.statement(
                 """
                 INSERT INTO feed_documents(feed, id, url, updated, etag, last_modified, last_fetch, failures_in_a_row, last_error)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL)
-                ON CONFLICT(feed, id) DO UPDATE SET url = ?3, updated = ?4, etag = COALESCE(?5, etag),
-                    last_modified = COALESCE(?6, last_modified), last_fetch = ?7, failures_in_a_row = 0, last_error = NULL
+                ON CONFLICT(feed, id) DO UPDATE SET url = ?3, updated = ?4, etag = ?5,
+                    last_modified = ?6, last_fetch = ?7, failures_in_a_row = 0, last_error = NULL
                 """
             ).bind(
                 .text(feed), .text(document.id), .text(document.url), .text(document.updated), .optional(document.etag),

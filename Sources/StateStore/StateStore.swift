@@ -198,6 +198,8 @@ public struct FetchRecord: Sendable {
     /// A ROLIE feed's documents fetched in this run: a success (`lastError` nil) records
     /// its `updated` and validators, a failure counts one more in a row.
     public var documents: [DocumentState] = []
+    /// A ROLIE feed's entries as listed now: a document no longer listed is forgotten.
+    public var listedDocuments: [String]?
 
     public init(url: String, at: Date, httpStatus: Int? = nil, etag: String? = nil, lastModified: String? = nil, error: String? = nil) {
         self.url = url

@@ -90,8 +90,11 @@ import Testing
         #expect(try v("15.0(1)M10") < v("15.0(2)M"))
         #expect(try v("12.2(55)SE") < v("12.2(58)SE"))
         #expect(try v("15.7(3)M") < v("15.7(3)M2"))
-        #expect(try v("16.3.1a") < v("16.3.1"))  // a suffix sorts before the plain version (SPEC 2.4)
-        #expect(try v("16.3.1a") > v("16.3.0"))
+        #expect(try v("16.3.1a") > v("16.3.1"))  // Cisco's rebuild: not a pre-release
+        #expect(try v("12.2(58)SE") > v("12.2"))  // a service pack of the 12.2 train
+        #expect(try v("10.7.2-rc1") < v("10.7.2"))  // a pre-release (SPEC 2.4)
+        #expect(try v("10.7.2-alpha") < v("10.7.2-rc1") && v("10.7.2~beta") < v("10.7.2"))
+        #expect(try v("1:4.3.1-rc1") < v("1:4.3.1") && v("1:4.3.1") < v("1:4.3.1-2.el7"))
         #expect(try v("3.2.0S") < v("3.2.1S"))
         #expect(try v("1:4.3.1-2.el7") < v("1:4.3.1-10.el7"))
         #expect(try v("polkit-0:0.115-11.el8_2.1") < v("polkit-0:0.115-12.el8"))

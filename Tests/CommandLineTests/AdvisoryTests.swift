@@ -162,7 +162,7 @@ import Testing
         let first = try scenario.run(["--summary"])
         #expect(first.status == 1)
         #expect(first.stdout.contains("ROLIE documents: 4 listed, 4 fetched"), "\(first.stdout)")
-        #expect(first.stderr.contains("critfix: feed csaf: document rhsa-2022_0011 (\(server.url("feeds/rhsa-2022_0011.json"))): SHA256 mismatch"))
+        #expect(first.stderr.contains("critfix: feed csaf: document rhsa-2022_0011 (\(server.url("feeds/rhsa-2022_0011.json"))): SHA-256 mismatch"))
         #expect(first.stderr.split(separator: "\n").filter { $0.contains("critfix: feed") }.count == 1, "\(first.stderr)")
         var requests = try server.requests()
         for name in documents {
@@ -178,7 +178,7 @@ import Testing
         #expect(status["documents"] as? Int == 4)
         let failed = status["failed_documents"] as? [[String: Any]] ?? []
         #expect(failed.map { $0["id"] as? String } == ["rhsa-2022_0011"])
-        #expect((failed.first?["last_error"] as? String)?.contains("SHA256 mismatch") == true)
+        #expect((failed.first?["last_error"] as? String)?.contains("SHA-256 mismatch") == true)
         #expect(failed.first?["failures_in_a_row"] as? Int == 1)
 
         // Second run: one entry's `updated` changed, the bad hash is fixed. Only those two

@@ -412,7 +412,7 @@ import Testing
             problems == [
                 "6:16: fetch.concurrency: 100 is too many feeds at once (at most 64)",
                 "7:13: fetch.max_size: 'lots' is not a size (expected a number with KiB, MiB or GiB, such as 20MiB)",
-                "8:3: fetch.parallel: unknown key 'parallel' (allowed keys: concurrency, max_size)",
+                "8:3: fetch.parallel: unknown key 'parallel' (allowed keys: concurrency, max_size, max_documents)",
             ])
     }
 
