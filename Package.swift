@@ -63,6 +63,8 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Matching", "Articles"], swiftSettings: strictSettings),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Matching", "Configuration", "Articles", "Curl", "CCurl"], swiftSettings: strictSettings),
+        .testTarget(name: "FeedFetchingTests", dependencies: ["FeedFetching"], swiftSettings: strictSettings),
+        .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: strictSettings),
         .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),
     ]
 )

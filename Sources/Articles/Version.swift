@@ -145,9 +145,9 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
 /// that starts with `.` < a number. So `10.7.2-rc1` < `10.7.2` < `10.7.2a` < `10.7.2.1`,
 /// `15.0(1)M9` < `15.0(1)M10`, and the order is total: one (rank, value) pair after the
 /// other, like text.
-public enum VersionOrder {
+enum VersionOrder {
     /// -1, 0 or 1.
-    public static func compare(_ lhs: String, _ rhs: String) -> Int {
+    static func compare(_ lhs: String, _ rhs: String) -> Int {
         var a = Runs(lhs)
         var b = Runs(rhs)
         while true {
@@ -167,7 +167,7 @@ public enum VersionOrder {
     }
 
     /// The text with each number's leading zeros dropped: equal versions, equal text.
-    public static func canonical(_ text: String) -> String {
+    static func canonical(_ text: String) -> String {
         var runs = Runs(text)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)

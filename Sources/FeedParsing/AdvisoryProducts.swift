@@ -216,3 +216,46 @@ struct AdvisoryProducts {
             origin: .identifier, cpes: cpes, purls: purls)
     }
 }
+
+/// A CVRF or CSAF document's severity (SPEC 2.3, 2.5): the most severe of the vendor's
+/// rating words, else the highest CVSS base score on CVSS's qualitative scale.
+enum AdvisoryRating {
+    /// Critical → 1, Important/High → 2, Moderate/Medium → 3, Low → 4 (any case).
+    static func severity(word text: String) -> Int? {
+        switch text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() {
+        case "critical": 1
+        case "important", "high": 2
+        case "moderate", "medium": 3
+        case "low": 4
+        default: nil
+        }
+    }
+
+    /// 9.0–10.0 → 1, 7.0–8.9 → 2, 4.0–6.9 → 3, 0.1–3.9 → 4; nil for 0 (none).
+    static func severity(score: Double) -> Int? {
+        switch score {
+        case 9.0...: 1
+        case 7.0..<9.0: 2
+        case 4.0..<7.0: 3
+        case 0.1..<4.0: 4
+        default: nil
+        }
+    }
+
+    /// The severity, and — when nothing rates the document but a rating was given that is
+    /// not one of the words — a warning saying which.
+    static func severity(ratings: [String], highestScore: Double?) -> (Int?, warning: String?) {
+        var severity: Int?
+        var unknown: String?
+        for rating in ratings where !rating.isEmpty {
+            if let level = self.severity(word: rating) {
+                severity = min(severity ?? level, level)
+            } else if unknown == nil {
+                unknown = rating
+            }
+        }
+        if severity == nil, let highestScore { severity = self.severity(score: highestScore) }
+        guard severity == nil, let unknown else { return (severity, nil) }
+        return (nil, "severity '\(unknown.prefix(100))' is not Critical, Important, High, Moderate, Medium or Low")
+    }
+}

@@ -2,7 +2,7 @@ import Articles
 
 /// A JSON value (RFC 8259). Numbers are `Double`, as in the JavaScript that CSAF producers
 /// write for: integers beyond 2^53 lose precision.
-public enum JSONValue: Sendable, Equatable {
+enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -13,11 +13,11 @@ public enum JSONValue: Sendable, Equatable {
 
 /// A JSON object's members, in document order. A key written twice stays twice in `keys`,
 /// `values` and `count`; a lookup by key returns the last one, as browsers and Python do.
-public struct JSONObject: Sendable, Equatable {
+struct JSONObject: Sendable, Equatable {
     /// Every key as written, repeats included.
-    public let keys: [String]
+    let keys: [String]
     /// The values, in the order of `keys`.
-    public let values: [JSONValue]
+    let values: [JSONValue]
     /// Key → position of its last occurrence, only for objects too large to scan.
     private let index: [String: Int]?
 
@@ -28,38 +28,38 @@ public struct JSONObject: Sendable, Equatable {
         index = keys.count > 16 ? Dictionary(zip(keys, keys.indices), uniquingKeysWith: { $1 }) : nil
     }
 
-    public var count: Int { keys.count }
+    var count: Int { keys.count }
 
     /// The value of the last member named `key`.
-    public subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> JSONValue? {
         if let index { return index[key].map { values[$0] } }
         return keys.lastIndex(of: key).map { values[$0] }
     }
 
-    public static func == (a: JSONObject, b: JSONObject) -> Bool { a.keys == b.keys && a.values == b.values }
+    static func == (a: JSONObject, b: JSONObject) -> Bool { a.keys == b.keys && a.values == b.values }
 }
 
 extension JSONValue {
     /// The member named `key` when this is an object; nil otherwise.
-    public subscript(key: String) -> JSONValue? { object?[key] }
-    public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
-    public var number: Double? { if case .number(let value) = self { value } else { nil } }
-    public var string: String? { if case .string(let value) = self { value } else { nil } }
-    public var array: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
-    public var object: JSONObject? { if case .object(let value) = self { value } else { nil } }
+    subscript(key: String) -> JSONValue? { object?[key] }
+    var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
+    var number: Double? { if case .number(let value) = self { value } else { nil } }
+    var string: String? { if case .string(let value) = self { value } else { nil } }
+    var array: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
+    var object: JSONObject? { if case .object(let value) = self { value } else { nil } }
 }
 
 /// Bounds for untrusted documents: Foundation's JSON readers have none.
-public struct JSONLimits: Sendable {
+struct JSONLimits: Sendable {
     /// Arrays and objects open at once; the next one is an error. Parsing never recurses,
     /// so any value is safe for the stack.
-    public var maxDepth: Int
+    var maxDepth: Int
     /// Bytes of input, checked before anything is read.
-    public var maxBytes: Int
+    var maxBytes: Int
     /// Bytes of one string once its escapes are decoded.
-    public var maxStringBytes: Int
+    var maxStringBytes: Int
 
-    public init(maxDepth: Int = 128, maxBytes: Int = 20 << 20, maxStringBytes: Int = 8 << 20) {
+    init(maxDepth: Int = 128, maxBytes: Int = 20 << 20, maxStringBytes: Int = 8 << 20) {
         self.maxDepth = maxDepth
         self.maxBytes = maxBytes
         self.maxStringBytes = maxStringBytes
@@ -68,20 +68,20 @@ public struct JSONLimits: Sendable {
 
 /// Why a document was rejected, and where. Lines count line feeds; columns count bytes
 /// from 1, after a byte order mark if there is one.
-public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
+struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    var line: Int
+    var column: Int
     /// e.g. `invalid UTF-8`, `nesting deeper than 128 levels`.
-    public var message: String
+    var message: String
 
-    public init(line: Int, column: Int, message: String) {
+    init(line: Int, column: Int, message: String) {
         self.line = line
         self.column = column
         self.message = message
     }
 
     /// `line 3, column 17: invalid UTF-8`.
-    public var description: String { "line \(line), column \(column): \(message)" }
+    var description: String { "line \(line), column \(column): \(message)" }
 }
 
 /// A strict RFC 8259 reader for documents from the internet (CSAF advisories): one pass
@@ -91,8 +91,8 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// lone surrogate becomes U+FFFD, as it has no UTF-8 form. Numbers follow the grammar exactly
 /// (no `+1`, `01`, `.5`, `NaN`); one too large for a `Double` is an error, not infinity.
 /// Comments and trailing commas are errors. A UTF-8 byte order mark at the start is skipped.
-public enum BoundedJSON {
-    public static func parse(
+enum BoundedJSON {
+    static func parse(
         _ bytes: UnsafeRawBufferPointer, limits: JSONLimits = JSONLimits()
     ) throws(JSONParseError) -> JSONValue {
         guard bytes.count <= limits.maxBytes else {
@@ -108,7 +108,7 @@ public enum BoundedJSON {
         }
     }
 
-    public static func parse(_ bytes: [UInt8], limits: JSONLimits = JSONLimits()) throws(JSONParseError) -> JSONValue {
+    static func parse(_ bytes: [UInt8], limits: JSONLimits = JSONLimits()) throws(JSONParseError) -> JSONValue {
         // `withUnsafeBytes` only rethrows `any Error`; a `Result` keeps the error's type.
         try bytes.withUnsafeBytes { raw in Result { () throws(JSONParseError) in try parse(raw, limits: limits) } }
             .get()

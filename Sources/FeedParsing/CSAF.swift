@@ -85,10 +85,7 @@ enum CSAFReader {
         for vulnerability in vulnerabilities {
             for threat in vulnerability["threats"]?.array?.compactMap(\.object) ?? []
             where threat["category"]?.string == "impact" {
-                // Only a rating word counts: Cisco and Red Hat write prose here too.
-                if let details = threat["details"]?.string, FeedParser.cvrfSeverity(details) != nil {
-                    ratings.append(details)
-                }
+                if let details = threat["details"]?.string { ratings.append(details) }
             }
             for score in vulnerability["scores"]?.array?.compactMap(\.object) ?? [] {
                 for key in ["cvss_v3", "cvss_v2"] {
@@ -110,15 +107,8 @@ enum CSAFReader {
         }
         if let tree = root["product_tree"]?.object { readTree(tree, into: &products) }
 
-        var severity: Int?
-        for rating in ratings {
-            if let level = FeedParser.cvrfSeverity(rating) { severity = min(severity ?? level, level) }
-        }
-        if severity == nil, let highestScore { severity = FeedParser.cvssSeverity(highestScore) }
-        if severity == nil, let aggregate = document["aggregate_severity"]?["text"]?.string {
-            warnings.append(FeedWarning(
-                line: nil, "CSAF severity '\(aggregate)' is not Critical, Important, High, Moderate, Medium or Low"))
-        }
+        let (severity, unrated) = AdvisoryRating.severity(ratings: ratings, highestScore: highestScore)
+        if let unrated { warnings.append(FeedWarning(line: nil, "CSAF \(unrated)")) }
 
         var unknown: [String] = []
         let productReferences = products.references(unknown: &unknown)

@@ -210,54 +210,13 @@ extension FeedParser {
 
     static let cvrfVersionBranches: Set<String> = ["product version", "service pack", "patch level"]
 
-    /// Critical → 1, Important/High → 2, Moderate/Medium → 3, Low → 4.
-    static func cvrfSeverity(_ text: String) -> Int? {
-        switch text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() {
-        case "critical": 1
-        case "important", "high": 2
-        case "moderate", "medium": 3
-        case "low": 4
-        default: nil
-        }
-    }
-
-    /// CVSS's qualitative scale: 9.0–10.0 → 1, 7.0–8.9 → 2, 4.0–6.9 → 3, 0.1–3.9 → 4; nil for 0.
-    static func cvssSeverity(_ score: Double) -> Int? {
-        switch score {
-        case 9.0...: 1
-        case 7.0..<9.0: 2
-        case 4.0..<7.0: 3
-        case 0.1..<4.0: 4
-        default: nil
-        }
-    }
-
-    /// The most severe vendor rating, else the highest CVSS score's (SPEC 2.3, 2.5); warns
-    /// about a rating that is none of the words when nothing else rates the document.
-    func advisorySeverity(ratings: [String], highestScore: Double?, line: Int, format: String) -> Int? {
-        var severity: Int?
-        var unknown: String?
-        for rating in ratings where !rating.isEmpty {
-            if let level = FeedParser.cvrfSeverity(rating) {
-                severity = min(severity ?? level, level)
-            } else if unknown == nil {
-                unknown = rating
-            }
-        }
-        if severity == nil, let highestScore { severity = FeedParser.cvssSeverity(highestScore) }
-        if severity == nil, let unknown {
-            warn(line: line, "\(format) severity '\(unknown)' is not Critical, Important, High, Moderate, Medium or Low")
-        }
-        return severity
-    }
-
     private func finishCVRF() {
         let draft = cvrf
         cvrf = CVRFDraft()
         if draft.status?.lowercased() == "draft" { return }
 
-        let severity = advisorySeverity(
-            ratings: draft.ratings, highestScore: draft.highestScore, line: draft.line, format: "CVRF")
+        let (severity, unrated) = AdvisoryRating.severity(ratings: draft.ratings, highestScore: draft.highestScore)
+        if let unrated { warn(line: draft.line, "CVRF \(unrated)") }
         let title = draft.title ?? ""
         let link = draft.selfLink ?? draft.firstLink
         // Fortinet writes no InitialReleaseDate.

@@ -49,7 +49,7 @@ public enum Commands {
         // A CSAF ROLIE feed: its documents are the articles (SPEC 2.6), every one fetched.
         var failedDocuments = 0
         if result.format == .rolie, result.error == nil, outcome.failure == nil {
-            let due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: [:], limit: Int.max)
+            let due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: [:])
             let documents = DocumentLoader(loader: loader).load(
                 due, feed: feed, known: [:], fromPrivateAddress: outcome.fromPrivateAddress)
             for document in documents {

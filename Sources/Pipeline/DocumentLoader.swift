@@ -34,9 +34,9 @@ struct DocumentLoader: Sendable {
     }
 
     /// The entries to fetch: new, changed (`updated` or URL), or failed last time; the
-    /// first entry of an id counts. Newest first, at most `limit`; the rest wait for a
-    /// later run (they are still new then).
-    static func due(_ entries: [ROLIEEntry], feedURL: String, known: [String: DocumentState], limit: Int) -> [Due] {
+    /// first entry of an id counts. Newest first: a run fetches the first
+    /// `fetch.max_documents`, and the rest are still due next run.
+    static func due(_ entries: [ROLIEEntry], feedURL: String, known: [String: DocumentState]) -> [Due] {
         var seen: Set<String> = []
         var due: [Due] = []
         for entry in entries where seen.insert(entry.id).inserted {
@@ -50,7 +50,7 @@ struct DocumentLoader: Sendable {
         }
         // RFC 3339 times in one zone sort as text; an entry without one comes last.
         due.sort { $0.entry.updated > $1.entry.updated }
-        return Array(due.prefix(max(limit, 0)))
+        return due
     }
 
     /// `reference` resolved against the feed's URL or path (RFC 3986): a URL, or a path

@@ -28,6 +28,8 @@ public struct LoadedFeed: Sendable {
     /// listed is forgotten, its failures with it).
     public var listedDocuments = 0
     public var listedDocumentIDs: [String]?
+    /// Documents due beyond `fetch.max_documents`: fetched by the next runs.
+    public var documentsLeft = 0
 
     /// `document ID (URL): reason` for each document that failed in this run.
     public var documentFailures: [(state: DocumentState, line: String)] {
@@ -157,8 +159,14 @@ public struct FeedLoader: Sendable {
         var articles = items.map { normalizer.article(from: $0, warnings: &warnings) }
         if result.format == .rolie {
             let known = validators?.documents ?? [:]
-            let due = DocumentLoader.due(
-                result.rolieEntries, feedURL: feed.url, known: known, limit: fetch.maxDocuments)
+            var due = DocumentLoader.due(result.rolieEntries, feedURL: feed.url, known: known)
+            if due.count > fetch.maxDocuments {
+                // The rest next run: the feed is read then even if it has not changed.
+                loaded.documentsLeft = due.count - fetch.maxDocuments
+                loaded.etag = nil
+                loaded.lastModified = nil
+                due.removeLast(due.count - fetch.maxDocuments)
+            }
             loaded.listedDocuments = result.rolieEntries.count
             loaded.listedDocumentIDs = result.rolieEntries.map(\.id)
             let documents = DocumentLoader(loader: self)

@@ -314,8 +314,10 @@ public final class PipelineRun {
         let listed = loaded.reduce(0) { $0 + $1.listedDocuments }
         if listed > 0 {
             let fetched = loaded.reduce(0) { $0 + $1.documents.count }
+            let left = loaded.reduce(0) { $0 + $1.documentsLeft }
             lines.append(
-                "ROLIE documents: \(listed) listed, \(fetched) fetched (new, changed or failed before), \(failedDocuments.count) failed")
+                "ROLIE documents: \(listed) listed, \(fetched) fetched (new, changed or failed before), \(failedDocuments.count) failed"
+                    + (left > 0 ? ", \(left) left for the next runs (fetch.max_documents)" : ""))
         }
         lines.append("articles: \(plan.newArticles) new, \(plan.revisedArticles) revised, \(plan.unmatchedArticles) unmatched")
         let recorded = options.catchUp ? "recorded as already notified" : options.dryRun ? "would be recorded" : "recorded"

@@ -243,6 +243,70 @@ import Testing
         #expect(try scenario.messages().compactMap { ($0["articles"] as? [String])?.first } == ["csaf/2022-EVD-UC-04-001"])
     }
 
+    /// A ROLIE feed listing more documents than `fetch.max_documents` is read over several
+    /// runs, newest first, and a failed document that the feed no longer lists is forgotten.
+    @Test func largeROLIEFeedsAreReadOverSeveralRuns() throws {
+        let directory = try CLI.scratch()
+        let names = ["rhsa-2021_5186", "rhsa-2022_0011", "cisco-sa-20180328-smi2", "2022-evd-uc-04-001"]
+        for name in names {
+            try FileManager.default.copyItem(
+                atPath: Self.realworld + "/csaf/\(name).json", toPath: directory + "/\(name).json")
+        }
+        func writeFeed(_ extra: String = "") throws {
+            let entries = names.enumerated().map { index, name in
+                "{\"id\": \"\(name)\", \"updated\": \"2024-01-0\(index + 1)T00:00:00Z\", \"content\": {\"src\": \"\(name).json\"}}"
+            }
+            try CLI.write("{\"feed\": {\"id\": \"x\", \"entry\": [\((entries + [extra].filter { !$0.isEmpty }).joined(separator: ", "))]}}",
+                to: directory + "/rolie.json")
+        }
+        try writeFeed()
+        try CLI.write(
+            """
+            state: state/state.sqlite
+            registrations: registrations.yaml
+            feeds:
+              - { name: csaf, url: rolie.json }
+            products: [{ id: abc, name: ABC }]
+            email: { from: "s@example.com", transport: "mbox:out.mbox" }
+            fetch: { max_documents: 2 }
+            """, to: directory + "/critfix.yaml")
+        try CLI.write(
+            "customers:\n  - id: C1\n    products: [abc]\n    contacts: [{ email: c1@example.com }]\n",
+            to: directory + "/registrations.yaml")
+        func run() throws -> CLI.Result { try CLI.critfix(["run", "--config", directory + "/critfix.yaml", "--summary"]) }
+        func status() throws -> [String: Any] {
+            let result = try CLI.critfix(["status", "--config", directory + "/critfix.yaml", "--format", "json"])
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            return (json?["feeds"] as? [[String: Any]])?.first ?? [:]
+        }
+
+        let first = try run()
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(
+            first.stdout.contains("ROLIE documents: 4 listed, 2 fetched (new, changed or failed before), 0 failed, 2 left for the next runs"),
+            "\(first.stdout)")
+        // Newest first: the last two entries.
+        #expect(first.stdout.contains("articles: 2 new"))
+        #expect(try status()["articles"] as? Int == 2)
+        // The feed has not changed, but it is read again: two documents are still due.
+        let second = try run()
+        #expect(second.stdout.contains("ROLIE documents: 4 listed, 2 fetched"), "\(second.stdout)")
+        #expect(try status()["articles"] as? Int == 4)
+
+        // A document that cannot be read fails, is listed by status, and is forgotten once
+        // the feed no longer lists it.
+        try writeFeed("{\"id\": \"gone\", \"updated\": \"2024-02-01T00:00:00Z\", \"content\": {\"src\": \"gone.json\"}}")
+        let failing = try run()
+        #expect(failing.status == 1)
+        #expect(failing.stderr.contains("critfix: feed csaf: document gone (\(directory)/gone.json): cannot read"), "\(failing.stderr)")
+        #expect((try status()["failed_documents"] as? [[String: Any]])?.map { $0["id"] as? String } == ["gone"])
+        try writeFeed()
+        let after = try run()
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stdout.contains("ROLIE documents: 4 listed, 0 fetched"), "\(after.stdout)")
+        #expect((try status()["failed_documents"] as? [[String: Any]])?.isEmpty == true)
+    }
+
     /// Hostile CSAF (SPEC 2.5): each fails its own feed with a reason; the other feed delivers.
     @Test func hostileJSONFailsOnlyItsFeed() throws {
         let directory = try CLI.scratch()

@@ -1,4 +1,4 @@
-import FeedParsing
+@testable import FeedParsing
 import Testing
 
 /// The JSON reader for CSAF documents: RFC 8259 exactly, and every bound holds on hostile input.
