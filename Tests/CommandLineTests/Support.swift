@@ -9,16 +9,39 @@ enum CLI {
         return url.path
     }()
 
-    static let sharedDirectory = packageRoot + "/../shared"
-
-    /// The binary `swift build` produced (Scripts/test builds it before the tests).
+    /// The binary `swift build` produced (Scripts/test builds it before the tests): the
+    /// newer of the debug and release builds.
     static let binary: String = {
-        for configuration in ["debug", "release"] {
-            let path = packageRoot + "/.build/\(configuration)/critfix"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return packageRoot + "/.build/debug/critfix"
+        let candidates = ["debug", "release"].map { packageRoot + "/.build/\($0)/critfix" }
+            .filter { FileManager.default.isExecutableFile(atPath: $0) }
+        return candidates.max { modified($0) < modified($1) } ?? packageRoot + "/.build/debug/critfix"
     }()
+
+    /// Why the binary cannot be trusted to be this code's — missing, or older than a source
+    /// file or Package.swift — or nil. A plain `swift test` builds the tests, not the
+    /// binary they run: it must not test a stale one.
+    static let staleness: String? = {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            return "no critfix binary at \(binary): build it first (`swift build`, or Scripts/test)"
+        }
+        let built = modified(binary)
+        var newest: (String, Date)?
+        let sources = FileManager.default.enumerator(atPath: packageRoot + "/Sources")
+        while let file = sources?.nextObject() as? String {
+            let path = packageRoot + "/Sources/" + file
+            let date = modified(path)
+            if date > newest?.1 ?? .distantPast { newest = (path, date) }
+        }
+        if modified(packageRoot + "/Package.swift") > newest?.1 ?? .distantPast {
+            newest = (packageRoot + "/Package.swift", modified(packageRoot + "/Package.swift"))
+        }
+        guard let (path, date) = newest, date > built else { return nil }
+        return "the critfix binary at \(binary) is older than \(path): build it first (`swift build`, or Scripts/test)"
+    }()
+
+    static func modified(_ path: String) -> Date {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+    }
 
     struct Result {
         var status: Int32
@@ -29,7 +52,8 @@ enum CLI {
 
     @discardableResult
     static func critfix(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        try run(binary, arguments, in: directory, environment: environment)
+        if let staleness { Issue.record(Comment(rawValue: staleness)) }
+        return try run(binary, arguments, in: directory, environment: environment)
     }
 
     static func run(

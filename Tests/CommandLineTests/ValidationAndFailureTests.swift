@@ -146,3 +146,11 @@ import Testing
         #expect(second.stderr.contains("feed broken failed (2 failures in a row)"))
     }
 }
+
+/// The binary every command-line test runs is this code's: built after the last change
+/// to Sources/ or Package.swift (a plain `swift test` does not rebuild it).
+@Suite struct BinaryTests {
+    @Test func theBinaryIsThisCode() {
+        #expect(CLI.staleness == nil, "\(CLI.staleness ?? "")")
+    }
+}

@@ -243,14 +243,13 @@ private struct WebhookScenario {
     /// deliveries, then run to completion: every delivery is received, and a repeat
     /// carries the same webhook-id and a valid signature.
     @Test func killedRunsLoseNoWebhook() throws {
-        let generator = CLI.sharedDirectory + "/bench/gen_corpus.py"
-        try #require(FileManager.default.fileExists(atPath: generator), "needs ../shared/bench")
+        let generator = CLI.packageRoot + "/Scripts/make-corpus"
         let directory = try CLI.scratch() + "/corpus"
         let receiver = try WebhookReceiver(registrations: directory + "/registrations.yaml")
         let generated = try CLI.run(
             "/usr/bin/env",
             [
-                "python3", generator, "--feeds", "6", "--items", "60", "--customers", "1000", "--seed", "3",
+                "python3", generator, "--feeds", "6", "--items", "60", "--customers", "130", "--seed", "3",
                 "--webhook-fraction", "1", "--webhook-base", receiver.url("hooks"), "--transport", "stdout",
                 "--out", directory,
             ])

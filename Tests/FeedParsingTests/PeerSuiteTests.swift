@@ -4,9 +4,9 @@ import Foundation
 import Testing
 
 /// feedparser's own test feeds (a subset, BSD-2-Clause), replayed through critfix's parser in
-/// detail mode as `shared/peer-tests/feedparser/README.md` prescribes: each file's raw bytes,
-/// whole, then every expectation of `manifest.json` checked. The files are read where they
-/// are, next to the repository (never copied into it).
+/// detail mode as `Tests/Fixtures/feedparser/README.md` prescribes: each file's raw bytes,
+/// whole, then every expectation of `manifest.json` checked. The files are kept byte for byte
+/// in Tests/Fixtures/feedparser, with feedparser's licence beside them.
 ///
 /// What the suite holds critfix to: at least 90 % of the 953 expectations pass, and every one
 /// that fails is listed in ``PeerSuiteTests/deliberateDifferences`` with the reason. An
@@ -15,13 +15,11 @@ import Testing
 /// marks `heuristic` (feedparser repairs beyond XML's rules) are information only: listed when
 /// they fail, but an unlisted one does not fail the test.
 @Suite struct PeerSuiteTests {
-    /// `<repository>/../shared/peer-tests/feedparser`, from this file's path.
+    /// `Tests/Fixtures/feedparser`, from this file's path.
     static let folder: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // FeedParsingTests
         .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // the repository
-        .deletingLastPathComponent()  // its parent
-        .appendingPathComponent("shared/peer-tests/feedparser")
+        .appendingPathComponent("Fixtures/feedparser")
 
     // MARK: - The deliberate differences
 
