@@ -68,6 +68,8 @@ public final class ConcurrentPoster {
     static let maxResponseBody = 64 << 10
 
     public let settings: Settings
+    /// Connections open to one host at once (see init).
+    public static let connectionsPerHost = 6
     private let multi: CurlMulti
     private var idle: [CurlEasy] = []
     private var running: [UnsafeMutableRawPointer: PostTransfer] = [:]
@@ -78,6 +80,10 @@ public final class ConcurrentPoster {
         let concurrency = max(settings.concurrency, 1)
         // Connections kept open for reuse: one per transfer slot.
         multi.set(CURLMOPT_MAXCONNECTS, concurrency)
+        // At most a few connections to one host at a time, as browsers do: a burst of new
+        // connections overflows a small server's listen queue (Python's http.server keeps
+        // 5), and each dropped SYN costs the 1 s of TCP's first retransmission.
+        multi.set(CURLMOPT_MAX_HOST_CONNECTIONS, ConcurrentPoster.connectionsPerHost)
         for _ in 0..<concurrency { idle.append(try CurlEasy()) }
     }
 

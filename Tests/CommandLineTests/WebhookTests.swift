@@ -72,6 +72,49 @@ private struct WebhookScenario {
 }
 
 @Suite(.serialized) struct WebhookTests {
+    /// A stock Python `http.server` (HTTP/1.0, a listen queue of 5) as the receiver of 14
+    /// webhooks: new connections are opened a few per host at a time, so none waits for
+    /// TCP's 1 s SYN retransmission. A generous bound keeps the stall from coming back.
+    @Test func aSmallServerGetsItsWebhooksWithoutAStall() throws {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = [
+            "python3", "-c",
+            """
+            import http.server, threading, os
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                    self.send_response(200)
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                def log_message(self, *args):
+                    pass
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            threading.Timer(120, lambda: os._exit(0)).start()
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """,
+        ]
+        let output = Pipe()
+        server.standardOutput = output
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        let port = try #require(Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let scenario = try WebhookScenario(webhookSettings: "  allow_private_addresses: true")
+        try scenario.register((1...14).map { "http://127.0.0.1:\(port)/hooks/\($0)" })
+        let run = try scenario.run(["--summary"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("webhooks: 14 delivered, 0 to retry, 0 dead"), "\(run.stdout)")
+        let seconds = try #require(
+            run.stdout.firstMatch(of: /webhooks ([0-9.]+) s/).flatMap { Double($0.output.1) })
+        #expect(seconds < 0.5, "the webhooks took \(seconds) s")
+    }
+
     /// Each endpoint answers its own way; the receiver checks every signature itself.
     @Test func endpointsAnswerAndCritfixRecordsWhatHappened() throws {
         let scenario = try WebhookScenario(
@@ -303,6 +346,9 @@ private struct WebhookScenario {
         #expect(expected.subtracting(ids).isEmpty)
         let repeats = requests.count - ids.count
         print("webhook crash test: \(kills) kills, \(ids.count) deliveries, \(repeats) repeats")
+        // SPEC 6.4: outcomes are recorded as they come, so a kill repeats at most the
+        // deliveries then in flight (webhooks.concurrency, 16), each with its first id.
+        #expect(repeats <= kills * 16, "\(repeats) repeats after \(kills) kills")
         // Every request (repeats included) is validly signed; a repeat has the same body.
         #expect(requests.allSatisfy { $0.valid == true && $0.status == 200 })
         var bodies: [String: String] = [:]
