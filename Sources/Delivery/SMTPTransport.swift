@@ -12,8 +12,10 @@ import Foundation
 /// own envelope: `MAIL FROM` the envelope sender, one `RCPT TO` per recipient.
 ///
 /// Failures (SPEC 6.2), with the server's reply as the reason:
-/// - 5xx to `RCPT TO`, `MAIL FROM`, `DATA` or the end of the data: permanent for this
-///   message; 4xx to `RCPT TO`, `DATA` or the end of the data: temporary for this message.
+/// - 5xx to `RCPT TO`, `DATA` or the end of the data: permanent for this message; 4xx
+///   to them: temporary for this message.
+/// - 5xx to `MAIL FROM`: the envelope sender is refused, which is the operator's problem
+///   and every message's: email stops for the run, and no attempt is counted.
 /// - anything the next message would hit as well — a refused connection, a TLS or
 ///   network failure, a greeting or `EHLO` that is not 2xx, failed authentication,
 ///   `530` (authentication required) or a 4xx to `MAIL FROM`, `421` anywhere — is
@@ -135,6 +137,13 @@ public final class SMTPTransport: MailTransport {
                         : " (the server did not accept the authentication)"
                 }
                 return TransportFailure(.temporary, message, stopsRun: true)
+            }
+            if stage == .mailFrom, (500..<600).contains(code) {
+                // The envelope sender is the same for every message: the operator's to fix.
+                return TransportFailure(
+                    .temporary,
+                    "SMTP server \(server) refused the envelope sender (email.envelope_from, else email.from): \(shown)",
+                    stopsRun: true, countsAttempt: false)
             }
             if (500..<600).contains(code) {
                 return TransportFailure(.permanent, reply.isEmpty ? "\(what): \(code)" : reply)

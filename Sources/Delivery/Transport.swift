@@ -18,11 +18,15 @@ public struct TransportFailure: Error, Sendable, CustomStringConvertible {
     /// login, …): the next message would fail the same way, so the dispatcher leaves
     /// the remaining deliveries due for the next run instead of trying each one.
     public var stopsRun: Bool
+    /// False when the failure is the operator's, not the message's (SPEC 6.2: a 5xx to
+    /// `MAIL FROM`, the same envelope sender for every message): no attempt is counted.
+    public var countsAttempt: Bool
 
-    public init(_ kind: Kind, _ message: String, stopsRun: Bool = false) {
+    public init(_ kind: Kind, _ message: String, stopsRun: Bool = false, countsAttempt: Bool = true) {
         self.kind = kind
         self.message = message
         self.stopsRun = stopsRun
+        self.countsAttempt = countsAttempt
     }
 
     public var description: String { message }

@@ -237,6 +237,20 @@ public final class EmailDispatcher: @unchecked Sendable {
                     }
                     report.delivered += 1
                     outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
+                } catch where !error.countsAttempt {
+                    // The operator's failure (SPEC 6.2: the envelope sender refused): email
+                    // stops, and every due delivery of the batch stays due, with the reason.
+                    let waiting = due[position...].map {
+                        DeliveryOutcome(id: $0.id, at: Date(), result: .postponed(error: error.message))
+                    }
+                    report.notAttempted += waiting.count
+                    let more = due.count == batchSize ? "at least \(waiting.count)" : "\(waiting.count)"
+                    report.count("email stopped: \(error.message); \(more) due deliveries wait for the next run")
+                    outcomes += waiting
+                    if recordEach { try storeQueue.record(outcomes, wait: true) }
+                    if recordEach { outcomes.removeAll() }
+                    stopped = true
+                    break
                 } catch {
                     // The server is down or refuses us: this delivery was touched and
                     // counts an attempt; the others are not tried against it and stay due.

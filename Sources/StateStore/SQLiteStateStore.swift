@@ -374,6 +374,7 @@ public final class SQLiteStateStore: StateStore {
                 "UPDATE deliveries SET status = 'retrying', attempts = attempts + 1, next_attempt = ?, last_error = ?, updated = ? WHERE id = ?")
             let dead = try db.statement(
                 "UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_error = ?, updated = ? WHERE id = ?")
+            let postponed = try db.statement("UPDATE deliveries SET last_error = ?, updated = ? WHERE id = ?")
             for outcome in outcomes {
                 let at = outcome.at.timeIntervalSince1970
                 switch outcome.result {
@@ -386,6 +387,9 @@ public final class SQLiteStateStore: StateStore {
                 case .dead(let error):
                     try dead.bind(.text(error), .double(at), .text(outcome.id)).run()
                     dead.reset()
+                case .postponed(let error):
+                    try postponed.bind(.text(error), .double(at), .text(outcome.id)).run()
+                    postponed.reset()
                 }
             }
         }

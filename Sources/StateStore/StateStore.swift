@@ -278,6 +278,8 @@ public struct DeliveryOutcome: Sendable {
         /// Attempt again at this time.
         case retry(at: Date, error: String)
         case dead(error: String)
+        /// Not attempted after all (the operator's failure): still due, with this reason.
+        case postponed(error: String)
     }
 
     public var id: String

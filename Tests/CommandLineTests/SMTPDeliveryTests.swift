@@ -217,6 +217,37 @@ import Testing
         #expect(Set(messages.compactMap { $0["message_id"] as? String }).count == 6)
     }
 
+    /// SPEC 6.2: a 5xx to `MAIL FROM` refuses the envelope sender, the same for every
+    /// message — the operator's problem, not the messages'. Email stops for the run, every
+    /// due delivery stays due with the reply as its last error and no attempt counted, the
+    /// run exits 1 saying so, and once the sender is accepted everything goes out.
+    @Test func aRefusedEnvelopeSenderStopsEmailAndCountsNoAttempt() throws {
+        let reply = "550 5.7.1 Sender address rejected: not owned by user"
+        let refusing = try SMTPTestServer(["--fail-all", reply])
+        let scenario = try Self.scenario(refusing.url)
+        let refused = try scenario.run()
+        refusing.stop()
+        #expect(refused.status == 1)
+        #expect(
+            stderrLines(refused) == [
+                "critfix: delivery failed: email stopped: SMTP server 127.0.0.1:\(refusing.port) refused the envelope sender (email.envelope_from, else email.from): \(reply); 6 due deliveries wait for the next run"
+            ], "\(refused.stderr)")
+        #expect(try refusing.messages().isEmpty)
+        #expect(try scenario.deliveryCounts() == ["pending": 6, "retrying": 0, "dead": 0, "delivered": 0])
+        let stored = try CLI.python(
+            "import sqlite3,sys; print('\\n'.join(f'{r[0]}|{r[1]}' for r in sqlite3.connect(sys.argv[1]).execute(\"select attempts, last_error from deliveries\")))",
+            [scenario.directory + "/state/state.sqlite"]).stdout.split(separator: "\n")
+        #expect(stored.count == 6)
+        #expect(stored.allSatisfy { $0 == "0|SMTP server 127.0.0.1:\(refusing.port) refused the envelope sender (email.envelope_from, else email.from): \(reply)" }, "\(stored)")
+
+        let server = try SMTPTestServer(port: refusing.port, directory: refusing.directory)
+        defer { server.stop() }
+        let back = try scenario.run()
+        #expect(back.status == 0, "stderr: \(back.stderr)")
+        #expect(try server.messages().map { ($0["rcpt_tos"] as? [String])?.first ?? "" }.sorted() == Self.expectedRecipients.sorted())
+        #expect(try scenario.deliveryCounts() == ["pending": 0, "retrying": 0, "dead": 0, "delivered": 6])
+    }
+
     @Test func aRefusedRecipientIsDeadWithTheServersReplyAndOnlyThatOne() throws {
         let server = try SMTPTestServer(["--reject", "bad@en1.example"])
         defer { server.stop() }

@@ -54,8 +54,12 @@ import Testing
         let greylisted = failure("RCPT failed: 450", 450, reply: "450 4.2.0 greylisted")
         #expect(greylisted.kind == .temporary && !greylisted.stopsRun && greylisted.message == "450 4.2.0 greylisted")
 
+        // SPEC 6.2: the envelope sender is every message's; the operator must fix it.
         let sender = failure("MAIL failed: 553", 553, reply: "553 5.7.1 sender rejected")
-        #expect(sender.kind == .permanent && !sender.stopsRun)
+        #expect(sender.kind == .temporary && sender.stopsRun && !sender.countsAttempt)
+        #expect(sender.message
+            == "SMTP server mail.example.com:2525 refused the envelope sender (email.envelope_from, else email.from): 553 5.7.1 sender rejected")
+        #expect(refused.countsAttempt && greylisted.countsAttempt)
 
         let busy = failure("MAIL failed: 451", 451, reply: "451 4.3.0 busy")
         #expect(busy.kind == .temporary && busy.stopsRun)
