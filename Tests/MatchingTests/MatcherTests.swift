@@ -162,3 +162,71 @@ import Testing
         #expect(yes.matches)
     }
 }
+
+/// `explain` and the matcher are two codes for rules 1–4 of SPEC 5: on random
+/// registrations × articles they must agree, pair by pair — `explain` is what an operator
+/// trusts when a customer asks why a notice did or did not come.
+@Suite struct ExplainAgreesWithTheMatcherTests {
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func onRandomPairs() throws {
+        var random = SplitMix(state: 2026_12_07)
+        let catalog = Catalog([
+            CatalogProduct(id: "erp-ln", name: "ERP LN"), CatalogProduct(id: "erp-m3", name: "ERP M3"),
+            CatalogProduct(id: "ios", name: "IOS"), CatalogProduct(id: "bi", name: "BI", criticalNotifications: false),
+        ])
+        let ids = ["erp-ln", "erp-m3", "ios", "bi", "unknown"]
+        let versions = ["10.5", "10.7.1", "10.7.2", "10.10", "15.7(3)M", "15.7(3)M2", "12.2(58)SE", "1.0-rc1", "1.0"]
+        let ranges = [nil, "*", ">=10.5, <10.7.2", "<10.7.2 || =10.10", "=15.7(3)M || =15.7(3)M1", ">=1.0-rc1",
+                      "vers:generic/>=10.5|<10.8", "!=10.10", ">12.2"]
+        func pick<T>(_ values: [T]) -> T { values[Int(random.next() % UInt64(values.count))] }
+        var customers: [Customer] = []
+        for index in 0..<60 {
+            let products = (0..<Int(1 + random.next() % 3)).map { _ in
+                RegisteredProduct(product: pick(ids.dropLast()), version: random.next() % 4 == 0 ? nil : Version(pick(versions)))
+            }
+            var unique: [RegisteredProduct] = []
+            for product in products where !unique.contains(where: { $0.product == product.product }) { unique.append(product) }
+            customers.append(
+                Customer(
+                    id: "C\(index)", plan: pick(Plan.allCases), status: random.next() % 8 == 0 ? .suspended : .active,
+                    minSeverity: Int(1 + random.next() % 4),
+                    kinds: random.next() % 3 == 0 ? Set(Kind.allCases.filter { _ in random.next() % 2 == 0 }) : Set(Kind.allCases),
+                    products: unique, contacts: [Contact(email: "c\(index)@example.com")]))
+        }
+        let matcher = Matcher(registrations: Registrations(customers: customers), catalog: catalog)
+        var agreed = 0
+        var matchedPairs = 0
+        for index in 0..<200 {
+            let products = (0..<Int(1 + random.next() % 3)).map { _ -> AffectedProduct in
+                let id = pick(ids)
+                let affected: String? = pick(ranges)
+                return AffectedProduct(
+                    id: id, affected: affected, range: try! VersionRange(parsing: affected ?? ""), fixed: nil,
+                    isResolved: catalog.product(named: id) != nil)
+            }
+            let article = Article(
+                feed: "kb", id: "A\(index)", revision: 1, title: "t", link: nil, published: nil, updated: nil,
+                severity: Int(1 + random.next() % 4), kind: pick(Kind.allCases), products: products, categories: [],
+                summary: "")
+            let selected = Set(matcher.matches(article).map { customers[$0.customer].id })
+            for customer in customers {
+                let explained = Explanation(customer: customer, article: article, catalog: catalog).matches
+                #expect(explained == selected.contains(customer.id), "\(customer.id) × \(article.id): explain says \(explained)")
+                if explained == selected.contains(customer.id) { agreed += 1 }
+                if explained { matchedPairs += 1 }
+            }
+        }
+        #expect(agreed == 200 * 60)
+        #expect(matchedPairs > 200, "the random pairs must match often enough to mean something: \(matchedPairs)")
+    }
+}
