@@ -57,12 +57,20 @@ let package = Package(
             dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings),
 
-        .testTarget(name: "ArticlesTests", dependencies: ["Articles"], swiftSettings: strictSettings),
-        .testTarget(name: "FeedParsingTests", dependencies: ["FeedParsing", "Articles"], swiftSettings: strictSettings),
+        // Helpers several test targets share (a seeded random generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "ArticlesTests", dependencies: ["Articles", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FeedParsingTests", dependencies: ["FeedParsing", "Articles", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Articles"], swiftSettings: strictSettings),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Configuration", "Articles"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "MatchingTests", dependencies: ["Matching", "Configuration", "Articles", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Matching", "Articles"], swiftSettings: strictSettings),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Matching", "Configuration", "Articles", "Curl", "CCurl"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DeliveryTests",
+            dependencies: ["Delivery", "Matching", "Configuration", "Articles", "Curl", "CCurl", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(name: "FeedFetchingTests", dependencies: ["FeedFetching"], swiftSettings: strictSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: strictSettings),
         .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),

@@ -72,15 +72,19 @@ final class ArticleWriter: @unchecked Sendable {
     private func write(_ items: [PendingItem]) {
         for pending in items {
             let item = pending.item(warnings: &warnings)
-            let article = normalizer.article(from: item, warnings: &warnings)
-            switch format {
-            case .json:
-                output.write(count == 0 ? "\n  " : ",\n  ")
-                output.writeArticle(article)
-            case .text:
-                output.write(Commands.text(article))
-            }
+            Self.write(normalizer.article(from: item, warnings: &warnings), number: count, format: format, to: output)
             count += 1
+        }
+    }
+
+    /// One article of `parse`'s output; `number` counts from 0 (the first has no comma).
+    static func write(_ article: Article, number: Int, format: Commands.ParseFormat, to output: BufferedOutput) {
+        switch format {
+        case .json:
+            output.write(number == 0 ? "\n  " : ",\n  ")
+            output.writeArticle(article)
+        case .text:
+            output.write(Commands.text(article))
         }
     }
 }

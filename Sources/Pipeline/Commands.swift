@@ -59,13 +59,7 @@ public enum Commands {
                     itemWarnings.append(FeedWarning(line: nil, "document \(document.state.id) (\(document.state.url)): \(error)"))
                 }
                 for article in document.articles {
-                    switch format {
-                    case .json:
-                        output.write(count == 0 ? "\n  " : ",\n  ")
-                        output.writeArticle(article)
-                    case .text:
-                        output.write(Commands.text(article))
-                    }
+                    ArticleWriter.write(article, number: count, format: format, to: output)
                     count += 1
                 }
             }

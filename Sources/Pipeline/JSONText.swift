@@ -173,22 +173,17 @@ public enum JSONText {
             raw(", \"fixed\": ")
             text(product.fixed)
             // CVRF / CSAF identifiers, for the catalog's `cpe` and `purl` (SPEC 3).
-            if !product.cpes.isEmpty {
-                raw(", \"cpe\": [")
-                for (index, cpe) in product.cpes.enumerated() {
+            func list(_ key: StaticString, _ values: [String]) {
+                guard !values.isEmpty else { return }
+                raw(key)
+                for (index, value) in values.enumerated() {
                     if index > 0 { raw(", ") }
-                    text(cpe)
+                    text(value)
                 }
                 raw("]")
             }
-            if !product.purls.isEmpty {
-                raw(", \"purl\": [")
-                for (index, purl) in product.purls.enumerated() {
-                    if index > 0 { raw(", ") }
-                    text(purl)
-                }
-                raw("]")
-            }
+            list(", \"cpe\": [", product.cpes)
+            list(", \"purl\": [", product.purls)
             raw("}")
         }
         raw("], \"categories\": [")

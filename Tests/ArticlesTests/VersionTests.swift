@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Articles
@@ -34,7 +35,7 @@ import Testing
     /// equal hashes for equal versions.
     @Test func theOrderIsTotalAcrossShapes() throws {
         let pieces = ["1", "0", "01", "2", "10", "4", ".", "-", "-rc", "~beta", "a", "(", ")", "M", "SE", ":", "_", "v", "el", "+"]
-        var random = SeededRandom(seed: 20261207)
+        var random = SplitMix(seed: 20261207)
         func make() -> Version {
             while true {
                 let count = Int.random(in: 1...6, using: &random)
@@ -243,18 +244,5 @@ import Testing
             for _ in 0..<next(9) { text += pieces[next(pieces.count)] }
             expectSame(text)
         }
-    }
-}
-
-/// A deterministic generator (SplitMix64) for repeatable random tests.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

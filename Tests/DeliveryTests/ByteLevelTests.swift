@@ -1,5 +1,6 @@
 @testable import Delivery
 import Foundation
+import TestSupport
 import Testing
 
 /// The byte-level cleaners and encoders against the scalar-by-scalar versions they
@@ -14,20 +15,8 @@ import Testing
         "x.example/", "%20", String(repeating: "w", count: 80),
     ]
 
-    /// A deterministic generator (SplitMix64), so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func samples(_ count: Int) -> [String] {
-        var generator = Generator(state: 6)
+        var generator = SplitMix(seed: 6)
         return (0..<count).map { _ in
             let length = Int.random(in: 0...40, using: &generator)
             return (0..<length).map { _ in pieces.randomElement(using: &generator)! }.joined()

@@ -1,4 +1,5 @@
 @testable import FeedParsing
+import TestSupport
 import Testing
 
 /// The JSON reader for CSAF documents: RFC 8259 exactly, and every bound holds on hostile input.
@@ -285,18 +286,5 @@ import Testing
             """
         let branches = try #require(try Self.json(text)["product_tree"]?["branches"]?.array)
         #expect(branches.map { $0["name"]?.string } == ["a b", "c"])
-    }
-}
-
-/// A seeded generator, so a failure repeats.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Articles
 import Configuration
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Matching
@@ -167,19 +168,8 @@ import Testing
 /// registrations × articles they must agree, pair by pair — `explain` is what an operator
 /// trusts when a customer asks why a notice did or did not come.
 @Suite struct ExplainAgreesWithTheMatcherTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func onRandomPairs() throws {
-        var random = SplitMix(state: 2026_12_07)
+        var random = SplitMix(seed: 2026_12_07)
         let catalog = Catalog([
             CatalogProduct(id: "erp-ln", name: "ERP LN"), CatalogProduct(id: "erp-m3", name: "ERP M3"),
             CatalogProduct(id: "ios", name: "IOS"), CatalogProduct(id: "bi", name: "BI", criticalNotifications: false),
