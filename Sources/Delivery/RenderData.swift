@@ -2,7 +2,6 @@ import Articles
 import Configuration
 import Foundation
 import Matching
-import Synchronization
 
 /// The values of one message, prepared once per `render` and read by the templates.
 struct RenderData {
@@ -316,8 +315,8 @@ struct CustomerText: Sendable {
 /// What a renderer keeps across messages of one run: each customer's text and the From
 /// header, shared by the rendering threads.
 final class RenderCache: Sendable {
-    private let customers = Mutex<[String: CustomerText]>([:])
-    private let from = Mutex<(mailbox: Mailbox, header: [UInt8])?>(nil)
+    private let customers = Locked<[String: CustomerText]>([:])
+    private let from = Locked<(mailbox: Mailbox, header: [UInt8])?>(nil)
 
     func customerText(_ customer: Customer, make: () -> CustomerText) -> CustomerText {
         if let text = customers.withLock({ $0[customer.id] }), text.isMade(from: customer) { return text }

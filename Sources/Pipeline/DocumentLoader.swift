@@ -97,7 +97,7 @@ struct DocumentLoader: Sendable {
     func load(_ due: [Due], feed: FeedConfiguration, known: [String: DocumentState], fromPrivateAddress: Bool) -> [Outcome] {
         guard !due.isEmpty else { return [] }
         let next = Atomic<Int>(0)
-        let results = Mutex<[Outcome?]>(Array(repeating: nil, count: due.count))
+        let results = Locked<[Outcome?]>(Array(repeating: nil, count: due.count))
         let finished = DispatchSemaphore(value: 0)
         let workers = min(max(loader.fetch.concurrency, 1), due.count)
         let this = self

@@ -357,9 +357,9 @@ private final class ReadAhead: @unchecked Sendable {
 /// The work list and results of `loadAll`, shared by its threads.
 private final class SharedProgress: Sendable {
     let next = Atomic<Int>(0)
-    let results: Mutex<[LoadedFeed?]>
+    let results: Locked<[LoadedFeed?]>
 
-    init(count: Int) { results = Mutex(Array(repeating: nil, count: count)) }
+    init(count: Int) { results = Locked(Array(repeating: nil, count: count)) }
 }
 
 /// The product's name and version, as it introduces itself to servers.

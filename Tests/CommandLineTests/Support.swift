@@ -10,8 +10,10 @@ enum CLI {
     }()
 
     /// The binary `swift build` produced (Scripts/test builds it before the tests): the
-    /// newer of the debug and release builds.
+    /// newer of the debug and release builds, or `CRITFIX_TEST_BINARY` (the thread
+    /// sanitizer's build, which lives in a build folder of its own).
     static let binary: String = {
+        if let chosen = ProcessInfo.processInfo.environment["CRITFIX_TEST_BINARY"], !chosen.isEmpty { return chosen }
         let candidates = ["debug", "release"].map { packageRoot + "/.build/\($0)/critfix" }
             .filter { FileManager.default.isExecutableFile(atPath: $0) }
         return candidates.max { modified($0) < modified($1) } ?? packageRoot + "/.build/debug/critfix"
