@@ -73,6 +73,25 @@ import Testing
         #expect(throws: TemplateError.self) { try EmailRenderer(templatesDirectory: "/nonexistent-critfix-templates") }
     }
 
+    /// docs/templates.md is the operators' reference: every placeholder the engine knows
+    /// is in it, as `name` at the start of a line of its placeholder list.
+    @Test func theReferenceListsEveryPlaceholder() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let reference = try String(contentsOf: url.appendingPathComponent("docs/templates.md"), encoding: .utf8)
+        // A list line starts with its names, comma-separated, then two spaces or a colon.
+        var listed: Set<String> = []
+        for line in reference.split(separator: "\n") where line.hasPrefix("  ") {
+            let names = line.trimmingCharacters(in: .whitespaces).components(separatedBy: "  ")[0]
+            for name in names.split(separator: ",") {
+                listed.insert(name.trimmingCharacters(in: CharacterSet(charactersIn: " :")))
+            }
+        }
+        for field in Field.allCases {
+            #expect(listed.contains(field.rawValue), "docs/templates.md does not list {{\(field.rawValue)}}")
+        }
+    }
+
     @Test func everyBuiltInTemplateIsListed() throws {
         #expect(EmailRenderer.templateFileNames.count == 12)
         for name in EmailRenderer.templateFileNames { #expect(EmailRenderer.builtInTemplate(named: name) != nil) }
