@@ -34,12 +34,10 @@ public final class SMTPTransport: MailTransport {
     ///   - url: `smtp://HOST[:PORT]` or `smtps://HOST[:PORT]`.
     ///   - credentials: for `AUTH`, from the environment; nil: no authentication.
     ///   - caFile: a CA bundle trusted instead of the system's (an internal CA).
-    ///   - reuseConnection: false opens a new connection for every message (only for
-    ///     measuring what reuse saves).
     ///   - connectTimeout: seconds to wait for the TCP and TLS connection.
     ///   - responseTimeout: seconds to wait for each reply of the server.
     public init(
-        url: String, credentials: SMTPCredentials? = nil, caFile: String? = nil, reuseConnection: Bool = true,
+        url: String, credentials: SMTPCredentials? = nil, caFile: String? = nil,
         connectTimeout: Int = 30, responseTimeout: Int = 120
     ) throws(TransportFailure) {
         self.url = url
@@ -61,7 +59,6 @@ public final class SMTPTransport: MailTransport {
         }
         easy.set(CURLOPT_CONNECTTIMEOUT, connectTimeout)
         easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, responseTimeout)
-        easy.set(CURLOPT_FORBID_REUSE, !reuseConnection)
         easy.set(CURLOPT_TCP_KEEPALIVE, true)
         let context = Unmanaged.passUnretained(exchange).toOpaque()
         easy.setRead { buffer, size, count, context in

@@ -237,10 +237,7 @@ public final class PipelineRun {
             case .stdout: transport = StdoutTransport()
             case .mbox(let path): transport = try MboxTransport(path: path)
             case .smtp(let url), .smtps(let url):
-                // Only for Scripts/bench, to measure what reusing the connection saves.
-                let forbidReuse = ProcessInfo.processInfo.environment["CRITFIX_BENCH_SMTP_NO_REUSE"] == "1"
-                transport = try SMTPTransport(
-                    url: url, credentials: setup.configuration.emailCredentials, caFile: email.caFile, reuseConnection: !forbidReuse)
+                transport = try SMTPTransport(url: url, credentials: setup.configuration.emailCredentials, caFile: email.caFile)
             case .sendmail(let path):
                 transport = SendmailTransport(path: path, envelopeSender: email.envelopeFrom)
             }
