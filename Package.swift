@@ -73,6 +73,9 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "FeedFetchingTests", dependencies: ["FeedFetching"], swiftSettings: strictSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "FeedParsing", "StateStore", "Articles"],
+            swiftSettings: strictSettings),
         .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),
     ]
 )

@@ -11,6 +11,13 @@ public struct ROLIEEntry: Sendable, Hashable {
     public var source: String
     /// The `link` with `rel: hash` ending in `.sha256` / `.sha512`, as written.
     public var hash: String?
+
+    public init(id: String, updated: String, source: String, hash: String? = nil) {
+        self.id = id
+        self.updated = updated
+        self.source = source
+        self.hash = hash
+    }
 }
 
 /// CSAF 2.0 documents (SPEC 2.5) and CSAF ROLIE feeds (SPEC 2.6), from their JSON.
