@@ -6,8 +6,13 @@ public struct StateStoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Another run holds the state lock (exit 75).
     public var isLockHeld = false
+    /// SQLite's result code (`SQLITE_FULL` 13, `SQLITE_BUSY` 5, …), when SQLite failed.
+    public var code: Int32?
 
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, code: Int32? = nil) {
+        self.message = message
+        self.code = code
+    }
 
     static func lockHeld(by holder: String) -> StateStoreError {
         var error = StateStoreError("another critfix run holds the state lock (\(holder)); try again when it has finished")
@@ -79,10 +84,11 @@ final class SQLiteConnection {
 
     func execute(_ sql: String) throws(StateStoreError) {
         var error: UnsafeMutablePointer<CChar>?
-        if sqlite3_exec(handle, sql, nil, nil, &error) != SQLITE_OK {
+        let result = sqlite3_exec(handle, sql, nil, nil, &error)
+        if result != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? errorMessage
             sqlite3_free(error)
-            throw StateStoreError("state database: \(message)")
+            throw StateStoreError("state database: \(message)", code: result)
         }
     }
 
@@ -110,8 +116,9 @@ final class SQLiteConnection {
             return Statement(handle: cached, connection: self)
         }
         var prepared: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &prepared, nil) == SQLITE_OK, let prepared else {
-            throw StateStoreError("state database: \(errorMessage) in \(sql)")
+        let result = sqlite3_prepare_v2(handle, sql, -1, &prepared, nil)
+        guard result == SQLITE_OK, let prepared else {
+            throw StateStoreError("state database: \(errorMessage) in \(sql)", code: result)
         }
         statements[sql] = prepared
         return Statement(handle: prepared, connection: self)
@@ -124,6 +131,14 @@ final class SQLiteConnection {
 struct Statement {
     let handle: OpaquePointer
     let connection: SQLiteConnection
+    /// The first binding SQLite refused (too big, out of memory): `step` throws it, so a
+    /// statement never runs with a parameter silently left NULL.
+    private var bindFailure: Int32?
+
+    init(handle: OpaquePointer, connection: SQLiteConnection) {
+        self.handle = handle
+        self.connection = connection
+    }
 
     enum Value {
         case null, int(Int64), double(Double), text(String)
@@ -133,39 +148,49 @@ struct Statement {
 
     @discardableResult
     func bind(_ values: Value...) -> Statement {
+        var bound = self
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
+            let result: Int32
             switch value {
-            case .null: sqlite3_bind_null(handle, index)
-            case .int(let v): sqlite3_bind_int64(handle, index, v)
-            case .double(let v): sqlite3_bind_double(handle, index, v)
+            case .null: result = sqlite3_bind_null(handle, index)
+            case .int(let v): result = sqlite3_bind_int64(handle, index, v)
+            case .double(let v): result = sqlite3_bind_double(handle, index, v)
             case .text(var v):
                 // By pointer and length: no C string is made (a short String would be copied into one).
-                v.withUTF8 { bytes in
+                // The pointer is valid inside withUTF8; SQLITE_TRANSIENT makes SQLite copy it there.
+                result = v.withUTF8 { bytes in
                     if let start = bytes.baseAddress {
                         let text = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
-                        _ = sqlite3_bind_text(handle, index, text, Int32(bytes.count), transient)
-                    } else {
-                        _ = sqlite3_bind_text(handle, index, "", 0, transient)
+                        return sqlite3_bind_text(handle, index, text, Int32(bytes.count), transient)
                     }
+                    return sqlite3_bind_text(handle, index, "", 0, transient)
                 }
-            case .utf8(let v) where v.isEmpty: sqlite3_bind_text(handle, index, "", 0, transient)
+            case .utf8(let v) where v.isEmpty: result = sqlite3_bind_text(handle, index, "", 0, transient)
             case .utf8(let v):
-                v.withUnsafeBytes { bytes in
+                // As above: valid inside withUnsafeBytes, copied by SQLite (SQLITE_TRANSIENT).
+                result = v.withUnsafeBytes { bytes in
                     let start = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
-                    _ = sqlite3_bind_text(handle, index, start, Int32(bytes.count), transient)
+                    return sqlite3_bind_text(handle, index, start, Int32(bytes.count), transient)
                 }
             }
+            if result != SQLITE_OK, bound.bindFailure == nil { bound.bindFailure = result }
         }
-        return self
+        return bound
     }
 
     /// True while a row is available.
     func step() throws(StateStoreError) -> Bool {
-        switch sqlite3_step(handle) {
+        if let bindFailure {
+            throw StateStoreError(
+                "state database: a value could not be bound (\(String(cString: sqlite3_errstr(bindFailure))))",
+                code: bindFailure)
+        }
+        let result = sqlite3_step(handle)
+        switch result {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw StateStoreError("state database: \(connection.errorMessage)")
+        default: throw StateStoreError("state database: \(connection.errorMessage)", code: result)
         }
     }
 

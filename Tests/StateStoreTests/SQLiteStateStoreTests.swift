@@ -222,3 +222,41 @@ import Testing
         #expect(runs[1].finished == start.addingTimeInterval(2))
     }
 }
+
+/// SQLite's refusals are errors with its result code, never a statement run with a
+/// parameter silently left NULL.
+@Suite struct SQLiteErrorTests {
+    @Test func aRefusedBindingStopsTheStatement() throws {
+        let db = try SQLiteConnection(path: ":memory:")
+        try db.execute("CREATE TABLE t(a TEXT NOT NULL DEFAULT 'x', b TEXT)")
+        // Three values for two parameters: the third binding is out of range.
+        do {
+            try db.statement("INSERT INTO t(a, b) VALUES (?, ?)").bind(.text("a"), .text("b"), .text("c")).run()
+            Issue.record("expected the statement to be refused")
+        } catch {
+            #expect(error.code == 25)  // SQLITE_RANGE
+            #expect(error.message == "state database: a value could not be bound (column index out of range)")
+        }
+        let count = try db.statement("SELECT COUNT(*) FROM t")
+        #expect(try count.step() && count.int(0) == 0)
+    }
+
+    @Test func failuresCarrySQLitesCode() throws {
+        let db = try SQLiteConnection(path: ":memory:")
+        try db.execute("CREATE TABLE t(a TEXT PRIMARY KEY)")
+        try db.statement("INSERT INTO t(a) VALUES (?)").bind(.text("x")).run()
+        do {
+            try db.statement("INSERT INTO t(a) VALUES (?)").bind(.text("x")).run()
+            Issue.record("expected a constraint error")
+        } catch {
+            #expect(error.code == 19)  // SQLITE_CONSTRAINT
+            #expect(error.message.contains("UNIQUE constraint failed: t.a"))
+        }
+        do {
+            try db.execute("SELECT nothing FROM nowhere")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == 1)  // SQLITE_ERROR
+        }
+    }
+}
