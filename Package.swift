@@ -38,7 +38,7 @@ let package = Package(
             dependencies: ["Articles", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
         // Pure matching: an index by product, the rules of SPEC 5, explanations.
-        .target(name: "Matching", dependencies: ["Articles", "Configuration"], swiftSettings: strictSettings),
+        .target(name: "Matching", dependencies: ["Articles"], swiftSettings: strictSettings),
         // What was seen, notified and delivered: one small protocol, SQLite first.
         .target(name: "StateStore", dependencies: ["CSQLite", "Articles", "Matching"], swiftSettings: strictSettings),
         // Email rendering and transports.

@@ -1,3 +1,4 @@
+public import Articles
 public import Configuration
 public import Foundation
 public import Matching

@@ -1,5 +1,4 @@
 public import Articles
-public import Configuration
 
 /// `critfix explain`: rule by rule, why a customer does or does not match an article.
 public struct Explanation: Sendable {

@@ -1,5 +1,4 @@
 public import Articles
-public import Configuration
 
 /// Rules 1–4 of SPEC 5 through an index by product, so that the cost of matching an
 /// article grows with the customers registered for its products, not with every

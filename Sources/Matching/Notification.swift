@@ -1,5 +1,4 @@
 public import Articles
-public import Configuration
 
 /// A product through which a customer matched an article, with the installed version.
 public struct MatchedProduct: Sendable, Hashable, Codable {

@@ -1,5 +1,4 @@
 public import Articles
-public import Configuration
 
 /// What the state store remembers of a customer and an article already notified.
 public struct NotifiedBefore: Sendable, Hashable {

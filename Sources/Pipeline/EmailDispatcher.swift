@@ -1,3 +1,4 @@
+public import Articles
 public import Configuration
 public import Delivery
 public import Foundation

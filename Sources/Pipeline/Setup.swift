@@ -1,4 +1,4 @@
-import Articles
+public import Articles
 public import Configuration
 import Foundation
 

@@ -9,41 +9,32 @@ enum CLI {
         return url.path
     }()
 
-    /// The binary `swift build` produced (Scripts/test builds it before the tests): the
-    /// newer of the debug and release builds, or `CRITFIX_TEST_BINARY` (the thread
-    /// sanitizer's build, which lives in a build folder of its own).
-    static let binary: String = {
-        if let chosen = ProcessInfo.processInfo.environment["CRITFIX_TEST_BINARY"], !chosen.isEmpty { return chosen }
-        let candidates = ["debug", "release"].map { packageRoot + "/.build/\($0)/critfix" }
-            .filter { FileManager.default.isExecutableFile(atPath: $0) }
-        return candidates.max { modified($0) < modified($1) } ?? packageRoot + "/.build/debug/critfix"
-    }()
+    /// The binary the tests run. Scripts/test names the one it has just built
+    /// (`CRITFIX_TEST_BINARY`, as Scripts/test-thread-sanitizer names its sanitized one).
+    /// A plain `swift test` builds the test targets but not the binary, so without that
+    /// variable the tests build it themselves — in a build folder of their own, because
+    /// `swift test` holds the lock of `.build` while it runs — and so never run a stale one.
+    static let binary: String = build.path
 
-    /// Why the binary cannot be trusted to be this code's — missing, or older than a source
-    /// file or Package.swift — or nil. A plain `swift test` builds the tests, not the
-    /// binary they run: it must not test a stale one.
-    static let staleness: String? = {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            return "no critfix binary at \(binary): build it first (`swift build`, or Scripts/test)"
-        }
-        let built = modified(binary)
-        var newest: (String, Date)?
-        let sources = FileManager.default.enumerator(atPath: packageRoot + "/Sources")
-        while let file = sources?.nextObject() as? String {
-            let path = packageRoot + "/Sources/" + file
-            let date = modified(path)
-            if date > newest?.1 ?? .distantPast { newest = (path, date) }
-        }
-        if modified(packageRoot + "/Package.swift") > newest?.1 ?? .distantPast {
-            newest = (packageRoot + "/Package.swift", modified(packageRoot + "/Package.swift"))
-        }
-        guard let (path, date) = newest, date > built else { return nil }
-        return "the critfix binary at \(binary) is older than \(path): build it first (`swift build`, or Scripts/test)"
-    }()
+    /// Why the binary could not be built, or nil.
+    static var buildProblem: String? { build.problem }
 
-    static func modified(_ path: String) -> Date {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
-    }
+    private static let build: (path: String, problem: String?) = {
+        if let chosen = ProcessInfo.processInfo.environment["CRITFIX_TEST_BINARY"], !chosen.isEmpty { return (chosen, nil) }
+        let scratch = packageRoot + "/.build/command-line-tests"
+        let path = scratch + "/debug/critfix"
+        do {
+            let built = try run(
+                "/usr/bin/env",
+                ["swift", "build", "--product", "critfix", "--package-path", packageRoot, "--scratch-path", scratch])
+            guard built.status == 0 else {
+                return (path, "swift build --product critfix failed:\n\(built.stdout)\(built.stderr)")
+            }
+            return (path, nil)
+        } catch {
+            return (path, "cannot run swift build: \(error)")
+        }
+    }()
 
     struct Result {
         var status: Int32
@@ -54,7 +45,7 @@ enum CLI {
 
     @discardableResult
     static func critfix(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        if let staleness { Issue.record(Comment(rawValue: staleness)) }
+        if let buildProblem { Issue.record(Comment(rawValue: buildProblem)) }
         return try run(binary, arguments, in: directory, environment: environment)
     }
 
