@@ -139,14 +139,7 @@ import Testing
         try server.publish("rolie.json", rolie([:]))
         let scenario = try RemoteScenario(
             feeds: [("csaf", server.url("feeds/rolie.json"), "")],
-            registrations: """
-                customers:
-                  - id: C1
-                    plan: elite
-                    min_severity: 4
-                    products: [{ product: ios, version: "12.2(55)SE" }, { product: openshift }]
-                    contacts: [{ email: c1@example.com }]
-                """,
+            registrations: Self.oneCustomer(products: #"{ product: ios, version: "12.2(55)SE" }, { product: openshift }"#),
             extraConfig: """
                 fetch:
                   concurrency: 3
@@ -227,13 +220,8 @@ import Testing
             """)
         let scenario = try RemoteScenario(
             feeds: [("csaf", server.url("feeds/rolie.json"), "")],
-            registrations: """
-                customers:
-                  - id: C1
-                    plan: elite
-                    products: [{ product: abc, version: "4.0" }]
-                    contacts: [{ email: c1@example.com }]
-                """, catalog: "products:\n  - id: abc\n    name: ABC")
+            registrations: Self.oneCustomer(products: #"{ product: abc, version: "4.0" }"#),
+            catalog: "products:\n  - id: abc\n    name: ABC")
         let run = try scenario.run()
         #expect(run.status == 1)
         #expect(run.stderr.contains(
@@ -270,9 +258,7 @@ import Testing
             email: { from: "s@example.com", transport: "mbox:out.mbox" }
             fetch: { max_documents: 2 }
             """, to: directory + "/critfix.yaml")
-        try CLI.write(
-            "customers:\n  - id: C1\n    products: [abc]\n    contacts: [{ email: c1@example.com }]\n",
-            to: directory + "/registrations.yaml")
+        try CLI.write(Self.oneCustomer(products: "abc"), to: directory + "/registrations.yaml")
         func run() throws -> CLI.Result { try CLI.critfix(["run", "--config", directory + "/critfix.yaml", "--summary"]) }
         func status() throws -> [String: Any] {
             let result = try CLI.critfix(["status", "--config", directory + "/critfix.yaml", "--format", "json"])
@@ -341,14 +327,7 @@ import Testing
               from: "Support <noreply@support.example.com>"
               transport: mbox:out.mbox
             """, to: directory + "/critfix.yaml")
-        try CLI.write(
-            """
-            customers:
-              - id: C1
-                plan: elite
-                products: [{ product: abc, version: "4.0" }]
-                contacts: [{ email: c1@example.com }]
-            """, to: directory + "/registrations.yaml")
+        try CLI.write(Self.oneCustomer(products: #"{ product: abc, version: "4.0" }"#), to: directory + "/registrations.yaml")
         let started = Date()
         let run = try CLI.critfix(["run", "--config", directory + "/critfix.yaml"])
         #expect(Date().timeIntervalSince(started) < 60)
@@ -402,6 +381,19 @@ import Testing
         #expect(product?["affected"] as? String == ">=13.0, <13.4.0.2")
         #expect(product?["fixed"] as? String == "13.4.0.2")
         #expect(product?["purl"] as? [String] == ["pkg:generic/example/erp-m3@13.4.0.2"])
+    }
+
+    /// One elite customer, C1, notified of every severity, with these registered products
+    /// (the inside of a YAML flow list).
+    static func oneCustomer(products: String) -> String {
+        """
+        customers:
+          - id: C1
+            plan: elite
+            min_severity: 4
+            products: [\(products)]
+            contacts: [{ email: c1@example.com }]
+        """
     }
 
     static func sha256(_ text: String) throws -> String {
