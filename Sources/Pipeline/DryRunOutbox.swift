@@ -19,6 +19,9 @@ final class DryRunOutbox: OutboxWriter {
         self.console = console
     }
 
+    /// A dry run changes no state: the fetches are not recorded.
+    func record(_ fetches: [(name: String, fetch: FetchRecord)]) {}
+
     func add(_ article: Article) {
         let name = "\(article.key)#\(article.revision)"
         labelOfArticle[name] = Int32(labels.count)

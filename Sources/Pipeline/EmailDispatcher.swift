@@ -2,35 +2,15 @@ public import Articles
 public import Configuration
 public import Delivery
 public import Foundation
-import Matching
 public import StateStore
 
-/// Counts of one dispatch, and its failures grouped by cause (one line per cause, not per message).
-public struct DispatchReport: Sendable {
-    public var delivered = 0
-    public var retrying = 0
-    public var dead = 0
-    /// Due deliveries left untouched after a failure that stopped the transport.
-    public var notAttempted = 0
-    /// cause -> number of deliveries it touched.
-    public var causes: [String: Int] = [:]
-    public var causeOrder: [String] = []
-
-    mutating func count(_ cause: String) {
-        if causes[cause] == nil { causeOrder.append(cause) }
-        causes[cause, default: 0] += 1
-    }
-
-    public var failureLines: [String] {
-        causeOrder.map { cause in
-            let count = causes[cause] ?? 0
-            return count == 1 ? cause : "\(cause) (\(count) deliveries)"
-        }
-    }
-}
-
-/// Sends every email delivery that is due, in dispatch order, in batches: each batch
-/// is rendered, handed to the transport, flushed, and only then marked in the store.
+/// Sends every email delivery that is due, in dispatch order, in chunks: each chunk is
+/// rendered, handed to the transport, flushed, and only then marked in the store.
+///
+/// Due email is claimed a batch at a time (`EmailBatches`) and cut in chunks, rendered in
+/// the background while the one before is sent (`EmailRendering`): rendering is most of
+/// the CPU. Batches are claimed ahead and outcomes recorded behind the sending thread, on
+/// the store's own queue (`StoreQueue`).
 ///
 /// Sendable because its properties are constants and, during `dispatch`, the store is used
 /// only by jobs on its `StoreQueue` and the transport only by the sending thread.
@@ -44,7 +24,7 @@ public final class EmailDispatcher: @unchecked Sendable {
     let batchSize: Int
     /// Rendering jobs run one after another (each on every core), so that the chunk to be
     /// sent next is always the first one done.
-    private let renderQueue = DispatchQueue(label: "critfix.render")
+    let renderQueue = DispatchQueue(label: "critfix.render")
 
     public init(
         store: any StateStore, renderer: EmailRenderer, transport: any MailTransport, settings: EmailSettings,
@@ -59,29 +39,27 @@ public final class EmailDispatcher: @unchecked Sendable {
         self.batchSize = batchSize
     }
 
-    /// Sends every due email, after `prepared` (the first batch, already rendering) if given.
-    public func dispatch(after prepared: Prepared? = nil, progress: (Int) -> Void = { _ in }) throws(StateStoreError)
-        -> DispatchReport
-    {
+    /// Deliveries rendered, sent, flushed and recorded together. For mbox and stdout, whose
+    /// outcomes are recorded behind the sending, a kill leaves at most two chunks sent and
+    /// unrecorded — the one being recorded and the one being written — which the next run
+    /// sends again: at most 100 messages (SPEC 6.4).
+    static let chunkSize = 50
+    /// Chunks rendering while one is sent: two, so that the rendering threads do not wait
+    /// while the sending thread waits for a flush to the disk.
+    static let chunksRenderedAhead = 2
+
+    /// Sends every due email.
+    public func dispatch(progress: (Int) -> Void = { _ in }) throws(StateStoreError) -> DispatchReport {
         var report = DispatchReport()
         let envelopeFrom = settings.envelopeFrom ?? settings.from.address
-        // Due email is read a batch at a time and goes out in chunks, rendered in the
-        // background while the one before is sent and flushed: rendering is most of the CPU.
-        // Batches are read ahead (by key, so a read does not wait for outcomes) and outcomes
-        // recorded behind, both on the store's own queue.
-        let storeQueue = StoreQueue(store: store)
+        // At most one recording queued behind the sending: see `chunkSize`.
+        let storeQueue = StoreQueue(store: store, queuedRecords: 1)
         defer { storeQueue.drain() }
         // Chunks being rendered, oldest first: while one is sent, the next ones render, so
         // the cores stay busy while the sending thread waits for the disk. Each is let go
-        // once sent (the prepared ones too: taken, not kept).
+        // once sent.
         var rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)] = []
-        var reader: BatchReader
-        if let first = prepared?.take() {
-            reader = BatchReader(dispatcher: self, storeQueue: storeQueue, after: first.batch)
-            rendering = first.rendering
-        } else {
-            reader = BatchReader(dispatcher: self, storeQueue: storeQueue, after: nil)
-        }
+        var reader = BatchReader(dispatcher: self, storeQueue: storeQueue)
         func renderAhead() throws(StateStoreError) {
             while rendering.count < Self.chunksRenderedAhead, let next = try reader.nextChunk() {
                 rendering.append((next, render(next)))
@@ -104,118 +82,11 @@ public final class EmailDispatcher: @unchecked Sendable {
         return report
     }
 
-    /// The first batch of due email, read and rendering before `dispatch`, which takes it.
-    public final class Prepared: @unchecked Sendable {
-        // Made by `prepare` and taken by `dispatch`, on the same thread.
-        private var first: (batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)])?
-
-        init(batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)]) {
-            first = (batch, rendering)
-        }
-
-        func take() -> (batch: Batch, rendering: [(chunk: Chunk, emails: Handoff<[RenderedEmail?]>)])? {
-            defer { first = nil }
-            return first
-        }
-    }
-
-    /// Reads the first batch of due email on the calling thread and starts rendering all
-    /// of it; `dispatch(after:)` sends it, then the rest. Sends nothing: a run calls it
-    /// before it commits its outbox (reading inside its own transaction), so that the
-    /// first messages render while the commit waits for the disk.
-    public func prepare() throws(StateStoreError) -> Prepared {
-        let batch = try readBatch(after: nil, store: store)
-        return Prepared(batch: batch, rendering: chunks(of: batch).map { ($0, render($0)) })
-    }
-
-    /// One batch of due deliveries and the requests made from them.
-    final class Batch: Sendable {
-        let due: [DueDelivery]
-        let requests: [EmailRequest?]
-
-        init(due: [DueDelivery], requests: [EmailRequest?]) {
-            self.due = due
-            self.requests = requests
-        }
-    }
-
-    /// A run of consecutive deliveries of a batch, rendered and sent together.
-    struct Chunk: Sendable {
-        let batch: Batch
-        let start: Int
-        let end: Int
-    }
-
-    /// Reads due email a batch at a time, each after the last one read, and cuts it in
-    /// chunks. The next batch is read on the store's queue as soon as one is taken.
-    struct BatchReader {
-        let dispatcher: EmailDispatcher
-        let storeQueue: StoreQueue
-        private var chunks: [Chunk] = []
-        private var next: Handoff<Result<Batch, StateStoreError>>?
-
-        /// Reads from the first due delivery, or after `taken`, a batch already taken.
-        init(dispatcher: EmailDispatcher, storeQueue: StoreQueue, after taken: Batch?) {
-            self.dispatcher = dispatcher
-            self.storeQueue = storeQueue
-            if let taken {
-                next = readAfter(taken)
-            } else {
-                next = read(after: nil)
-            }
-        }
-
-        /// The next chunk in dispatch order; nil when every due delivery has been taken.
-        mutating func nextChunk() throws(StateStoreError) -> Chunk? {
-            if chunks.isEmpty {
-                guard let pending = next else { return nil }
-                next = nil
-                let batch = try pending.wait().get()
-                next = readAfter(batch)
-                chunks = dispatcher.chunks(of: batch).reversed()
-            }
-            return chunks.popLast()
-        }
-
-        /// The read of the batch after `batch`; nil when `batch` was the last one.
-        private func readAfter(_ batch: Batch) -> Handoff<Result<Batch, StateStoreError>>? {
-            guard let last = batch.due.last, batch.due.count == dispatcher.batchSize else { return nil }
-            return read(after: last.position)
-        }
-
-        private func read(after: DispatchPosition?) -> Handoff<Result<Batch, StateStoreError>> {
-            let dispatcher = self.dispatcher
-            return storeQueue.read { store throws(StateStoreError) in
-                try dispatcher.readBatch(after: after, store: store)
-            }
-        }
-    }
-
-    /// Due email after `after`, a batch of it, with a request made for each delivery.
-    func readBatch(after: DispatchPosition?, store: any StateStore) throws(StateStoreError) -> Batch {
-        let due = try store.dueDeliveries(channel: .email, now: now, limit: batchSize, after: after)
-        var requests: [EmailRequest?] = []
-        requests.reserveCapacity(due.count)
-        for delivery in due {
-            requests.append(try customers[delivery.customer].map { customer throws(StateStoreError) in
-                try makeRequest(delivery, customer: customer, store: store)
-            })
-        }
-        return Batch(due: due, requests: requests)
-    }
-
-    /// `batch` cut in chunks, in order.
-    func chunks(of batch: Batch) -> [Chunk] {
-        stride(from: 0, to: batch.due.count, by: chunkSize).map {
-            Chunk(batch: batch, start: $0, end: min($0 + chunkSize, batch.due.count))
-        }
-    }
-
     /// Hands one rendered chunk (`due[start...]`, as many as `emails`) to the transport in
     /// order and records the outcomes: SMTP and sendmail confirm each message, so each is
     /// recorded before the next is sent and a crash repeats at most the message in flight;
     /// mbox and stdout are recorded after the flush that makes the chunk durable, behind
-    /// the sending (`StoreQueue`: a crash repeats at most that chunk and the one being written). Returns true when a
+    /// the sending (`StoreQueue`: a crash repeats at most that chunk and the one being written, `chunkSize`). Returns true when a
     /// failure stopped the transport (the rest stays due).
     private func send(
         _ emails: [RenderedEmail?], of due: [DueDelivery], from start: Int, envelopeFrom: String,
@@ -280,67 +151,6 @@ public final class EmailDispatcher: @unchecked Sendable {
         return stopped
     }
 
-    /// Deliveries rendered, sent, flushed and recorded together.
-    let chunkSize = 250
-    /// Chunks rendering while one is sent: two, so that the rendering threads do not wait
-    /// while the sending thread waits for a flush to the disk.
-    static let chunksRenderedAhead = 2
-
-    /// Renders `requests` in the background, on every core (rendering is most of a
-    /// delivery's CPU); the messages are still handed to the transport one by one, in order.
-    func render(_ chunk: Chunk) -> Handoff<[RenderedEmail?]> {
-        let job = Handoff<[RenderedEmail?]>()
-        let renderer = self.renderer
-        let requests = Array(chunk.batch.requests[chunk.start..<chunk.end])
-        let mboxText = transport.wantsMboxText
-        let render: @Sendable (EmailRequest) -> RenderedEmail = { request in
-            var email = renderer.render(request)
-            if mboxText { email.mboxText = MboxFormat.quoted(email.bytes) }
-            return email
-        }
-        renderQueue.async {
-            let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8, requests.count / 8)
-            guard workers > 1 else {
-                job.finish(requests.map { $0.map(render) })
-                return
-            }
-            let results = UnsafeMutableBufferPointer<RenderedEmail?>.allocate(capacity: requests.count)
-            results.initialize(repeating: nil)
-            defer {
-                results.deinitialize()
-                results.deallocate()
-            }
-            // Each worker writes only its own slots (every workers-th one).
-            nonisolated(unsafe) let slots = results
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: requests.count, by: workers) {
-                    if let request = requests[index] { slots[index] = render(request) }
-                }
-            }
-            job.finish(Array(results))
-        }
-        return job
-    }
-
-    func makeRequest(_ delivery: DueDelivery, customer: Customer, store: any StateStore) throws(StateStoreError)
-        -> EmailRequest
-    {
-        let contact = customer.contacts.first { $0.email == delivery.address } ?? Contact(email: delivery.address)
-        let notifications = delivery.notifications.map {
-            Matching.Notification(customer: customer, article: $0.article, matched: $0.matched)
-        }
-        var inReplyTo: String?
-        if !delivery.isDigest, let first = delivery.notifications.first, first.article.revision > 1 {
-            let original = try store.firstMessageID(
-                customer: customer.id, articleKey: first.article.key, address: delivery.address)
-            if original != delivery.messageID { inReplyTo = original }
-        }
-        return EmailRequest(
-            messageID: delivery.messageID ?? "<\(delivery.id)@critfix.invalid>", inReplyTo: inReplyTo,
-            date: delivery.created, from: settings.from, contact: contact, customer: customer,
-            notifications: notifications, isDigest: delivery.isDigest)
-    }
-
     private func dead(_ delivery: DueDelivery, _ reason: String, _ report: inout DispatchReport) -> DeliveryOutcome {
         report.dead += 1
         report.count(reason)
@@ -376,23 +186,5 @@ public final class EmailDispatcher: @unchecked Sendable {
     /// A permanent failure is one recipient's or one message's: the line names it.
     private func describe(_ delivery: DueDelivery, _ reason: String) -> String {
         "email to \(delivery.address) for \(delivery.customer) is dead: \(reason)"
-    }
-}
-
-/// A value made on another thread: `wait` returns it once `finish` has given it.
-final class Handoff<Value>: @unchecked Sendable {
-    // Written once by the producing thread before `done` is signalled, read only after.
-    private var value: Value?
-    private let done = DispatchSemaphore(value: 0)
-
-    func finish(_ value: Value) {
-        self.value = value
-        done.signal()
-    }
-
-    /// Waits for the value; call once.
-    func wait() -> Value {
-        done.wait()
-        return value!
     }
 }

@@ -23,8 +23,14 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// One `critfix run` (or `catch-up`): fetch, parse, match, record the outbox in one
-/// transaction, then deliver everything due. Returns the exit code of SPEC 7.3.
+/// One `critfix run` (or `catch-up`), as a line of stages, each handing the next a value:
+///
+///     open state ─▶ read feeds ─▶ record ─▶ send email ─▶ send webhooks ─▶ report
+///      (store)     (FeedsRead)   (RunPlan,   (DispatchReport) (DispatchReport) (exit code)
+///                                committed)
+///
+/// `record` matches and plans every new or revised article into the outbox and commits it
+/// in one transaction before anything is sent. Returns the exit code of SPEC 7.3.
 public final class PipelineRun {
     var setup: LoadedSetup
     let options: RunOptions
@@ -39,173 +45,64 @@ public final class PipelineRun {
     public func execute() -> Int32 {
         do {
             return try run()
-        } catch {
+        } catch let stop as Stop {
+            return stop.exitCode
+        } catch let error as StateStoreError {
             console.error("critfix: \(error.message)")
             return error.isLockHeld ? ExitStatus.lockHeld : ExitStatus.software
+        } catch {
+            console.error("critfix: \(error)")
+            return ExitStatus.software
         }
     }
 
-    private func run() throws(StateStoreError) -> Int32 {
-        let started = Date()
+    /// Thrown by a stage that ends the run early, with this exit code (its reason printed).
+    struct Stop: Error {
+        var exitCode: Int32
+    }
+
+    /// The line. Stages throw `Stop` or a `StateStoreError`.
+    private func run() throws -> Int32 {
+        var run = RunClock()
+        let store = try openState()
+        let read = try readFeeds(store: store, &run)
+        let plan = try record(read, store: store, &run)
+        if options.dryRun { return finishDryRun(read, plan, store: store, &run) }
+        var sent = Sent()
+        if !options.catchUp {
+            sent.email = try sendEmail(store: store)
+            run.phases.end("deliver")
+            sent.webhooks = try sendWebhooks(store: store)
+            run.phases.end("webhooks")
+        }
+        return try report(read, plan, sent, store: store, &run)
+    }
+
+    // MARK: 1. Open the state
+
+    /// The state, opened and locked, and the registrations when they must be validated
+    /// before anything is fetched (SPEC 4: a broken file stops the run before it fetches):
+    /// when their files changed since they last passed, or when there is no state yet —
+    /// then before the state is created, so that a broken file leaves none behind.
+    private func openState() throws -> any StateStore {
         let configuration = setup.configuration
-        // With no state yet there is nothing to compare with: validate before creating it.
-        var validatedFiles: [UInt8]?
-        if !setup.registrationsLoaded, case .sqlite(let path) = configuration.state,
-            !FileManager.default.fileExists(atPath: path)
-        {
-            validatedFiles = Setup.inputFiles(configuration)
-            if let failure = Setup.loadRegistrations(&setup, console: console) { return failure.exitCode }
+        var fresh = false
+        if case .sqlite(let path) = configuration.state, !FileManager.default.fileExists(atPath: path) { fresh = true }
+        var validated: [UInt8]?
+        if fresh, !setup.registrationsLoaded {
+            validated = Setup.inputFiles(configuration)
+            if let failure = Setup.loadRegistrations(&setup, console: console) { throw Stop(exitCode: failure.exitCode) }
         }
         let store = try openStore()
         if !options.dryRun { try store.lock() }
-        if let validatedFiles { recordChecked(validatedFiles, store: store) }
-        // Deferred registrations (`run`): validated now unless both files are exactly as they
-        // were when they last passed; then read only if this run has work for them.
+        if let validated { recordChecked(validated, store: store) }
         if !setup.registrationsLoaded {
             let checked = try store.checkedDigest(of: "registrations")
             let names = checked.map(Setup.environmentNames(ofCheckedInputs:)) ?? []
             let now = Setup.checkedInputs(configuration, environmentNames: names, environment: setup.environment)
-            if now == nil || now != checked, let failure = loadRegistrations(store: store) { return failure.exitCode }
+            if now == nil || now != checked { try loadRegistrations(store: store) }
         }
-
-        var feeds = configuration.feeds
-        if let only = options.onlyFeed {
-            feeds = feeds.filter { $0.name == only }
-            guard !feeds.isEmpty else {
-                console.error("critfix: no feed named '\(only)' in \(configuration.path)")
-                return ExitStatus.usage
-            }
-        }
-        if options.noFetch { feeds = [] }
-
-        var phases = PhaseTimer()
-        // Fetch and parse, several feeds at once, each conditional on its last successful fetch.
-        let loader = FeedLoader(catalog: configuration.catalog, fetch: configuration.fetch)
-        var validators: [String: FeedState] = [:]
-        for feed in feeds {
-            if let state = try store.feedState(feed.name) { validators[feed.name] = state }
-        }
-        let loaded = loader.loadAll(feeds, validators: validators) { done in
-            self.console.progress("reading feeds: \(done)/\(feeds.count)")
-        }
-        console.endProgress()
-        phases.end("read")
-        let failed = loaded.filter { $0.failure != nil }
-        let failedFeeds = failed.map { "\($0.feed.name): \($0.failure!)" }
-        if !options.dryRun {
-            try store.recordFetches(failed.map {
-                ($0.feed.name, FetchRecord(url: $0.feed.url, at: started, httpStatus: $0.httpStatus, error: $0.failure))
-            })
-        }
-        for feed in failed {
-            let failuresInARow = options.dryRun ? 1 : try store.feedState(feed.feed.name)?.failuresInARow ?? 1
-            if failuresInARow >= feed.feed.alertAfter {
-                let repeated = failuresInARow > 1 ? " (\(failuresInARow) failures in a row)" : ""
-                console.error("critfix: feed \(feed.feed.name) failed\(repeated): \(feed.failure!)")
-            }
-        }
-        // A ROLIE feed's failed documents (SPEC 2.6): each its own failure, retried next run,
-        // reported from the feed's `alert_after` failure in a row on.
-        var failedDocuments: [String] = []
-        for feed in loaded {
-            for (state, line) in feed.documentFailures {
-                failedDocuments.append("\(feed.feed.name): \(line)")
-                if state.failuresInARow >= feed.feed.alertAfter {
-                    let repeated = state.failuresInARow > 1 ? " (\(state.failuresInARow) failures in a row)" : ""
-                    console.error("critfix: feed \(feed.feed.name): \(line)\(repeated)")
-                }
-            }
-        }
-
-        if !setup.registrationsLoaded {
-            let dueEmail = try !store.dueDeliveries(channel: .email, now: Date(), limit: 1).isEmpty
-            let dueWebhooks = try !store.dueDeliveries(channel: .webhook, now: Date(), limit: 1).isEmpty
-            if dueEmail || dueWebhooks || loaded.contains(where: { !$0.articles.isEmpty }) {
-                if let failure = loadRegistrations(store: store) { return failure.exitCode }
-            }
-        }
-
-        // Match and plan into the outbox: every article, notification and delivery in one
-        // transaction, committed before any send. A dry run prints them instead.
-        let matcher = Matcher(registrations: setup.registrations, catalog: configuration.catalog)
-        let planner = Planner(matcher: matcher, store: store, messageDomain: messageDomain(configuration.email.from.address))
-        if options.dryRun {
-            let outbox = DryRunOutbox(console: console)
-            let plan = try planner.plan(loaded, caughtUp: options.catchUp, into: outbox)
-            outbox.commit()
-            for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
-            phases.end("plan")
-            printDueRetries(store: store, now: started)
-            if options.summary {
-                console.out(summaryText(plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: nil, started: started, phases: phases, failedDocuments: failedDocuments))
-            }
-            return failedFeeds.isEmpty && failedDocuments.isEmpty ? ExitStatus.success : ExitStatus.failures
-        }
-        let outbox = try store.beginOutbox(caughtUp: options.catchUp)
-        let plan = try planner.plan(loaded, caughtUp: options.catchUp, into: outbox)
-        for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
-        phases.end("plan")
-        // The feeds' new validators go in the same transaction: a crash before the commit
-        // leaves both the articles unseen and the feeds to be fetched again in full.
-        try store.recordFetches(loaded.filter { $0.failure == nil }.map {
-            var record = FetchRecord(
-                url: $0.feed.url, at: started, httpStatus: $0.httpStatus, etag: $0.etag, lastModified: $0.lastModified)
-            record.documents = $0.documents
-            record.listedDocuments = $0.listedDocumentIDs
-            return ($0.feed.name, record)
-        })
-        // Registrations not loaded means nothing was due when checked above: a delivery
-        // falling due since waits for the next run, rather than meet an empty customer list.
-        // The first email renders while the commit waits for the disk; nothing is sent
-        // before the commit.
-        let email = !options.catchUp && setup.registrationsLoaded ? try prepareEmail(store: store, now: Date()) : nil
-        try outbox.commit()
-        phases.end("record")
-
-        var dispatch: DispatchReport?
-        if !options.catchUp {
-            dispatch = try email.map(sendEmail) ?? DispatchReport()
-            phases.end("deliver")
-        }
-        // Webhooks (SPEC 6.3), after email: see WebhookDispatcher.
-        var webhookDispatch: DispatchReport?
-        if !options.catchUp {
-            webhookDispatch = setup.registrationsLoaded ? try deliverWebhooks(store: store, now: Date()) : DispatchReport()
-            phases.end("webhooks")
-        }
-        let summary = summaryText(
-            plan: plan, loaded: loaded, failedFeeds: failedFeeds, dispatch: dispatch, started: started, phases: phases,
-            webhooks: webhookDispatch, failedDocuments: failedDocuments)
-        if options.summary { console.out(summary) }
-        if let dispatch {
-            for line in dispatch.failureLines { console.error("critfix: delivery failed: \(line)") }
-        }
-        for line in webhookDispatch?.failureLines ?? [] { console.error("critfix: delivery failed: \(line)") }
-        // Every failure cause counts, including a transport that could not even start.
-        let deliveryFailed = !(dispatch?.failureLines.isEmpty ?? true) || !(webhookDispatch?.failureLines.isEmpty ?? true)
-        let exitCode =
-            failedFeeds.isEmpty && failedDocuments.isEmpty && !deliveryFailed ? ExitStatus.success : ExitStatus.failures
-        try store.recordRun(started: started, finished: Date(), exitCode: exitCode, summary: summary)
-        store.close()
-        ProcessExit.leave(store, loaded)
-        return exitCode
-    }
-
-    /// Loads the deferred registrations; after a successful validation records what
-    /// proves them valid (not in a dry run, which changes no state). The digest is taken
-    /// before reading, so a file changed meanwhile is validated again next run.
-    private func loadRegistrations(store: any StateStore) -> SetupFailure? {
-        let files = Setup.inputFiles(setup.configuration)
-        if let failure = Setup.loadRegistrations(&setup, console: console) { return failure }
-        if let files { recordChecked(files, store: store) }
-        return nil
-    }
-
-    private func recordChecked(_ files: [UInt8], store: any StateStore) {
-        guard !options.dryRun else { return }
-        let inputs = Setup.checkedInputs(
-            files: files, environmentNames: setup.registrations.environmentNames, environment: setup.environment)
-        try? store.recordCheckedDigest(inputs, of: "registrations")
+        return store
     }
 
     private func openStore() throws(StateStoreError) -> any StateStore {
@@ -221,61 +118,126 @@ public final class PipelineRun {
         }
     }
 
-    /// Email ready to go: a dispatcher, with its first batch rendering when it could be
-    /// read before the commit; or what stopped it (a transport or templates unusable).
-    private enum PreparedEmail {
-        case ready(EmailDispatcher, EmailDispatcher.Prepared?)
-        case stopped(DispatchReport)
+    /// Reads and validates the deferred registrations — the one place a run does — and
+    /// records what proves them valid (not in a dry run, which changes no state). The
+    /// digest is taken before reading, so a file changed meanwhile is validated again next run.
+    private func loadRegistrations(store: any StateStore) throws(Stop) {
+        let files = Setup.inputFiles(setup.configuration)
+        if let failure = Setup.loadRegistrations(&setup, console: console) { throw Stop(exitCode: failure.exitCode) }
+        if let files { recordChecked(files, store: store) }
     }
 
-    private func prepareEmail(store: any StateStore, now: Date) throws(StateStoreError) -> PreparedEmail {
-        let email = setup.configuration.email
-        var report = DispatchReport()
-        let transport: any MailTransport
-        do throws(TransportFailure) {
-            switch email.transport {
-            case .stdout: transport = StdoutTransport()
-            case .mbox(let path): transport = try MboxTransport(path: path)
-            case .smtp(let url), .smtps(let url):
-                transport = try SMTPTransport(url: url, credentials: setup.configuration.emailCredentials, caFile: email.caFile)
-            case .sendmail(let path):
-                transport = SendmailTransport(path: path, envelopeSender: email.envelopeFrom)
-            }
-        } catch {
-            if try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty {
-                report.count("email transport: \(error.message); deliveries wait for the next run")
-            }
-            return .stopped(report)
-        }
-        let renderer: EmailRenderer
-        do {
-            renderer = try EmailRenderer(templatesDirectory: email.templates, catalog: setup.configuration.catalog)
-        } catch {
-            report.count("email templates: \(error)")
-            return .stopped(report)
-        }
-        let customers = Dictionary(setup.registrations.customers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let dispatcher = EmailDispatcher(
-            store: store, renderer: renderer, transport: transport, settings: email, customers: customers, now: now)
-        // A batch that cannot be read now is read again after the commit, and its error
-        // reported by the dispatch then: it must not undo the run's planning.
-        return .ready(dispatcher, try? dispatcher.prepare())
+    private func recordChecked(_ files: [UInt8], store: any StateStore) {
+        guard !options.dryRun else { return }
+        let inputs = Setup.checkedInputs(
+            files: files, environmentNames: setup.registrations.environmentNames, environment: setup.environment)
+        try? store.recordCheckedDigest(inputs, of: "registrations")
     }
 
-    private func sendEmail(_ email: PreparedEmail) throws(StateStoreError) -> DispatchReport {
-        switch email {
-        case .stopped(let report):
-            return report
-        case .ready(let dispatcher, let prepared):
-            var report = try dispatcher.dispatch(after: prepared) { done in self.console.progress("sending email: \(done)") }
-            console.endProgress()
-            do {
-                try dispatcher.transport.close()
-            } catch {
-                report.count("email transport: \(error.message)")
+    // MARK: 2. Read the feeds
+
+    /// What the feeds gave: their articles, and which feeds and ROLIE documents failed.
+    struct FeedsRead {
+        var feeds: [LoadedFeed]
+        /// `name: reason`, one per feed that failed.
+        var failedFeeds: [String]
+        /// `name: document ID (URL): reason`, one per ROLIE document that failed.
+        var failedDocuments: [String]
+
+        var hasFailures: Bool { !failedFeeds.isEmpty || !failedDocuments.isEmpty }
+    }
+
+    /// Fetches and parses the feeds, several at once, each conditional on its last
+    /// successful fetch. A feed that fails is reported once it has failed `alert_after`
+    /// times in a row; a ROLIE feed's failed documents likewise, each its own failure.
+    private func readFeeds(store: any StateStore, _ run: inout RunClock) throws -> FeedsRead {
+        var feeds = setup.configuration.feeds
+        if let only = options.onlyFeed {
+            feeds = feeds.filter { $0.name == only }
+            guard !feeds.isEmpty else {
+                console.error("critfix: no feed named '\(only)' in \(setup.configuration.path)")
+                throw Stop(exitCode: ExitStatus.usage)
             }
-            return report
         }
+        if options.noFetch { feeds = [] }
+        var states: [String: FeedState] = [:]
+        for feed in feeds {
+            if let state = try store.feedState(feed.name) { states[feed.name] = state }
+        }
+        let loader = FeedLoader(catalog: setup.configuration.catalog, fetch: setup.configuration.fetch)
+        let loaded = loader.loadAll(feeds, validators: states) { done in
+            self.console.progress("reading feeds: \(done)/\(feeds.count)")
+        }
+        console.endProgress()
+        run.phases.end("read")
+
+        var read = FeedsRead(feeds: loaded, failedFeeds: [], failedDocuments: [])
+        for feed in loaded {
+            if let failure = feed.failure {
+                read.failedFeeds.append("\(feed.feed.name): \(failure)")
+                let failuresInARow = (states[feed.feed.name]?.failuresInARow ?? 0) + 1
+                if failuresInARow >= feed.feed.alertAfter {
+                    let repeated = failuresInARow > 1 ? " (\(failuresInARow) failures in a row)" : ""
+                    console.error("critfix: feed \(feed.feed.name) failed\(repeated): \(failure)")
+                }
+            }
+            for (state, line) in feed.documentFailures {
+                read.failedDocuments.append("\(feed.feed.name): \(line)")
+                if state.failuresInARow >= feed.feed.alertAfter {
+                    let repeated = state.failuresInARow > 1 ? " (\(state.failuresInARow) failures in a row)" : ""
+                    console.error("critfix: feed \(feed.feed.name): \(line)\(repeated)")
+                }
+            }
+        }
+        return read
+    }
+
+    // MARK: 3. Plan and record
+
+    /// Matches and plans the new and revised articles into the outbox — every article,
+    /// notification and delivery, and the feeds' fetches, in one transaction committed
+    /// before anything is sent. A dry run prints them instead. The registrations are read
+    /// here if the first stage did not: only when there is work for them.
+    private func record(_ read: FeedsRead, store: any StateStore, _ run: inout RunClock) throws -> RunPlan {
+        if !setup.registrationsLoaded {
+            let now = Date()
+            let due = try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty
+                || !store.dueDeliveries(channel: .webhook, now: now, limit: 1).isEmpty
+            if due || read.feeds.contains(where: { !$0.articles.isEmpty }) { try loadRegistrations(store: store) }
+        }
+        let configuration = setup.configuration
+        let matcher = Matcher(registrations: setup.registrations, catalog: configuration.catalog)
+        let planner = Planner(matcher: matcher, store: store, messageDomain: messageDomain(configuration.email.from.address))
+        // Everything planning reads from the store is read before the outbox opens.
+        let history = try planner.history(of: read.feeds)
+        let plan: RunPlan
+        if options.dryRun {
+            let outbox = DryRunOutbox(console: console)
+            plan = try planner.plan(read.feeds, history: history, caughtUp: options.catchUp, into: outbox)
+            outbox.commit()
+        } else {
+            let outbox = try store.beginOutbox(caughtUp: options.catchUp)
+            plan = try planner.plan(read.feeds, history: history, caughtUp: options.catchUp, into: outbox)
+            run.phases.end("plan")
+            // The fetches go in the same transaction: a crash before the commit leaves both
+            // the articles unseen and the feeds to be fetched again in full.
+            try outbox.record(read.feeds.map { ($0.feed.name, fetchRecord($0, at: run.started)) })
+            try outbox.commit()
+        }
+        for warning in plan.warnings { console.error("critfix: warning: \(warning)") }
+        run.phases.end(options.dryRun ? "plan" : "record")
+        return plan
+    }
+
+    private func fetchRecord(_ feed: LoadedFeed, at started: Date) -> FetchRecord {
+        var record = FetchRecord(
+            url: feed.feed.url, at: started, httpStatus: feed.httpStatus, etag: feed.etag, lastModified: feed.lastModified,
+            error: feed.failure)
+        if feed.failure == nil {
+            record.documents = feed.documents
+            record.listedDocuments = feed.listedDocumentIDs
+        }
+        return record
     }
 
     private func messageDomain(_ address: String) -> String {
@@ -284,81 +246,42 @@ public final class PipelineRun {
         return domain.isEmpty ? "critfix.invalid" : String(domain)
     }
 
-    /// A dry run's last lines: deliveries of earlier runs that are due again.
-    private func printDueRetries(store: any StateStore, now: Date) {
-        var text = ""
-        for channel in [Channel.email, .webhook] {
-            for delivery in (try? store.dueDeliveries(channel: channel, now: now, limit: 1000)) ?? [] {
-                let keys = delivery.notifications.map { "\($0.article.key)#\($0.article.revision)" }
-                text += "would retry \(channel.rawValue) to \(delivery.address) for \(delivery.customer): "
-                text += keys.joined(separator: ", ") + "\n"
-            }
-        }
-        console.out(text)
+    // MARK: 6. Report
+
+    /// What the two sending stages did.
+    struct Sent {
+        var email: DispatchReport?
+        var webhooks: DispatchReport?
+
+        var failureLines: [String] { (email?.failureLines ?? []) + (webhooks?.failureLines ?? []) }
     }
 
-    private func summaryText(
-        plan: RunPlan, loaded: [LoadedFeed], failedFeeds: [String], dispatch: DispatchReport?, started: Date, phases: PhaseTimer,
-        webhooks: DispatchReport? = nil, failedDocuments: [String] = []
-    ) -> String {
-        let elapsed = Date().timeIntervalSince(started)
-        var lines: [String] = []
-        let verb = options.catchUp ? "catch-up" : options.dryRun ? "run --dry-run" : "run"
-        lines.append("critfix \(verb) at \(Timestamp.rfc3339(started)), \(String(format: "%.1f", elapsed)) s")
-        let unchanged = loaded.filter(\.notModified).count
-        let unchangedText = unchanged > 0 ? " (\(unchanged) unchanged since the last fetch)" : ""
-        lines.append("feeds: \(loaded.count - failedFeeds.count) read\(unchangedText), \(failedFeeds.count) failed")
-        let listed = loaded.reduce(0) { $0 + $1.listedDocuments }
-        if listed > 0 {
-            let fetched = loaded.reduce(0) { $0 + $1.documents.count }
-            let left = loaded.reduce(0) { $0 + $1.documentsLeft }
-            lines.append(
-                "ROLIE documents: \(listed) listed, \(fetched) fetched (new, changed or failed before), \(failedDocuments.count) failed"
-                    + (left > 0 ? ", \(left) left for the next runs (fetch.max_documents)" : ""))
-        }
-        lines.append("articles: \(plan.newArticles) new, \(plan.revisedArticles) revised, \(plan.unmatchedArticles) unmatched")
-        let recorded = options.catchUp ? "recorded as already notified" : options.dryRun ? "would be recorded" : "recorded"
-        lines.append("notifications: \(plan.notifications) \(recorded)")
-        if let dispatch {
-            lines.append("email: \(dispatch.delivered) delivered, \(dispatch.retrying) to retry, \(dispatch.dead) dead")
-        } else if options.dryRun {
-            lines.append("deliveries: \(plan.deliveries) would be made")
-        }
-        if let webhooks {
-            lines.append("webhooks: \(webhooks.delivered) delivered, \(webhooks.retrying) to retry, \(webhooks.dead) dead")
-        }
-        lines.append(
-            "time: " + phases.description
-                + String(format: " (matcher %.2f s for %d matching pairs)", plan.matcherSeconds, plan.matchedPairs))
-        if !failedFeeds.isEmpty {
-            lines.append("failed feeds:")
-            lines += failedFeeds.map { "  \($0)" }
-        }
-        if !failedDocuments.isEmpty {
-            lines.append("failed documents:")
-            lines += failedDocuments.map { "  \($0)" }
-        }
-        let problems = (dispatch?.failureLines ?? []) + (webhooks?.failureLines ?? [])
-        if !problems.isEmpty {
-            lines.append("delivery problems:")
-            lines += problems.map { "  \($0)" }
-        }
-        return lines.joined(separator: "\n") + "\n"
+    /// Prints the summary (`--summary`) and the delivery failures, records the run, and
+    /// gives its exit code: every failure cause counts, including a transport that could
+    /// not even start.
+    private func report(_ read: FeedsRead, _ plan: RunPlan, _ sent: Sent, store: any StateStore, _ run: inout RunClock)
+        throws(StateStoreError) -> Int32
+    {
+        let summary = summaryText(read, plan, sent, run)
+        if options.summary { console.out(summary) }
+        for line in sent.failureLines { console.error("critfix: delivery failed: \(line)") }
+        let exitCode = read.hasFailures || !sent.failureLines.isEmpty ? ExitStatus.failures : ExitStatus.success
+        try store.recordRun(started: run.started, finished: Date(), exitCode: exitCode, summary: summary)
+        store.close()
+        ProcessExit.leave(store, read)
+        return exitCode
+    }
+
+    /// A dry run's end: the due retries of earlier runs, then the summary.
+    private func finishDryRun(_ read: FeedsRead, _ plan: RunPlan, store: any StateStore, _ run: inout RunClock) -> Int32 {
+        printDueRetries(store: store, now: run.started)
+        if options.summary { console.out(summaryText(read, plan, nil, run)) }
+        return read.hasFailures ? ExitStatus.failures : ExitStatus.success
     }
 }
 
-/// Wall time per phase of a run, for the summary.
-struct PhaseTimer {
-    private var last = Date()
-    private var phases: [(String, Double)] = []
-
-    mutating func end(_ phase: String) {
-        let now = Date()
-        phases.append((phase, now.timeIntervalSince(last)))
-        last = now
-    }
-
-    var description: String {
-        phases.map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }.joined(separator: ", ")
-    }
+/// When a run started, and the wall time of each stage, for the summary.
+struct RunClock {
+    let started = Date()
+    var phases = PhaseTimer()
 }

@@ -44,36 +44,52 @@ public struct Planner {
         var key: String
     }
 
+    /// What the state says of a run's articles, read before its outbox opens: for each
+    /// feed, the articles seen before (by key), and for each revised article, the
+    /// customers notified of an earlier revision.
+    public struct History {
+        var seen: [[String: SeenArticle]]
+        var notifiedBefore: [String: [String: NotifiedBefore]]
+    }
+
+    /// Reads the `History` of `feeds`' articles.
+    public func history(of feeds: [LoadedFeed]) throws(StateStoreError) -> History {
+        var history = History(seen: [], notifiedBefore: [:])
+        for loaded in feeds {
+            guard loaded.failure == nil else {
+                history.seen.append([:])
+                continue
+            }
+            let seen = try store.seenArticles(loaded.articles.map(\.key))
+            history.seen.append(seen)
+            for article in loaded.articles {
+                if let previous = seen[article.key], article.revision > previous.revision {
+                    history.notifiedBefore[article.key] = try store.notifiedBefore(articleKey: article.key)
+                }
+            }
+        }
+        return history
+    }
+
     /// Plans `feeds` into `outbox` (a store's, or a dry run's that prints instead).
     /// `caughtUp`: notifications recorded as already sent, no deliveries.
-    public func plan(_ feeds: [LoadedFeed], caughtUp: Bool, into outbox: any OutboxWriter) throws(StateStoreError)
-        -> RunPlan
+    public func plan(_ feeds: [LoadedFeed], history: History, caughtUp: Bool, into outbox: any OutboxWriter)
+        throws(StateStoreError) -> RunPlan
     {
         var plan = RunPlan()
         var matches = Matches()
         var digests: [Int: [DigestItem]] = [:]
         var digestOrder: [Int] = []
+        let seen = history.seen
+        let notifiedBefore = history.notifiedBefore
         // The new and revised articles of every feed, planned in dispatch order as far as
         // an article decides it (severity, then publication time; ties in feed order): the
         // deliveries sent together were then written together, and marking them sent
         // rewrites a few pages of the outbox rather than most of it.
-        // Everything planning reads from the store is read first: the outbox may write on
-        // a thread of its own meanwhile.
-        var seen: [[String: SeenArticle]] = []
-        var notifiedBefore: [String: [String: NotifiedBefore]] = [:]
         var recorded: [(severity: Int, published: Double, feed: Int, article: Int)] = []
-        for (index, loaded) in feeds.enumerated() {
-            guard loaded.failure == nil else {
-                seen.append([:])
-                continue
-            }
-            let feedSeen = try store.seenArticles(loaded.articles.map(\.key))
-            seen.append(feedSeen)
+        for (index, loaded) in feeds.enumerated() where loaded.failure == nil {
             for (position, article) in loaded.articles.enumerated() {
-                if let previous = feedSeen[article.key] {
-                    if article.revision <= previous.revision { continue }
-                    notifiedBefore[article.key] = try store.notifiedBefore(articleKey: article.key)
-                }
+                if let previous = seen[index][article.key], article.revision <= previous.revision { continue }
                 let published = article.published?.timeIntervalSince1970 ?? .infinity
                 recorded.append((article.severity, published, index, position))
             }

@@ -52,7 +52,6 @@ final class WebhookDispatcher {
     /// In-run retries: when each is due again, and the delivery as it will then be.
     private var waiting: [(at: Date, delivery: DueDelivery)] = []
     private var inFlight: [Int: DueDelivery] = [:]
-    private var inFlightIDs: Set<String> = []
     private var nextTag = 0
     private var outcomes: [DeliveryOutcome] = []
     private var finals: [String: Final] = [:]
@@ -99,7 +98,6 @@ final class WebhookDispatcher {
             }
             for response in poster.wait(milliseconds: milliseconds) {
                 guard let delivery = inFlight.removeValue(forKey: response.tag) else { continue }
-                inFlightIDs.remove(delivery.id)
                 answered(delivery, response)
             }
             releaseWaiting()
@@ -123,24 +121,17 @@ final class WebhookDispatcher {
     }
 
     /// The next delivery to attempt: in-run retries that are due, then this run's due
-    /// deliveries page by page (outcomes are flushed before each page, and those in
-    /// flight skipped, so a page never repeats a delivery).
+    /// deliveries, claimed a page at a time.
     private func next() throws(StateStoreError) -> DueDelivery? {
         if queueIndex < queue.count {
             defer { queueIndex += 1 }
             return queue[queueIndex]
         }
         guard !exhausted else { return nil }
-        try flush()
-        let limit = pageSize + inFlightIDs.count
-        let rows = try store.dueDeliveries(channel: .webhook, now: now, limit: limit)
-        if rows.count < limit { exhausted = true }
-        queue = rows.filter { !inFlightIDs.contains($0.id) }
+        queue = try store.claimDueDeliveries(channel: .webhook, now: now, limit: pageSize)
         queueIndex = 0
-        if queue.isEmpty {
-            exhausted = true
-            return nil
-        }
+        if queue.count < pageSize { exhausted = true }
+        guard !queue.isEmpty else { return nil }
         queueIndex = 1
         return queue[0]
     }
@@ -175,7 +166,6 @@ final class WebhookDispatcher {
             secret: endpoint.secret)
         nextTag += 1
         inFlight[nextTag] = delivery
-        inFlightIDs.insert(delivery.id)
         poster.start(PostRequest(tag: nextTag, url: request.url, headers: request.headers, body: request.body))
     }
 

@@ -9,14 +9,13 @@ import Matching
 /// The planner's thread encodes each row; a queue of the writer's own inserts them, in
 /// order, while the planner matches the next articles. Notification ids are given here
 /// (the transaction holds the write lock, so nobody else takes one), so no add waits for
-/// SQLite. While inserts run, nothing else uses the connection: the store's other work
-/// inside the transaction first waits for them (`flushInserts`, `waitForInserts`).
+/// SQLite. The connection is the writer's until it commits or is dropped: a run reads
+/// what it needs before it opens the outbox (`StateStore`).
 final class SQLiteOutboxWriter: OutboxWriter {
     private let store: SQLiteStateStore
     private let db: SQLiteConnection
-    /// Articles added, handed to the store's cache once committed; read inside the
-    /// transaction too (`SQLiteStateStore.recordedArticle`).
-    private(set) var added: [ArticleVersion: Article] = [:]
+    /// Articles added, handed to the store's cache once committed.
+    private var added: [ArticleVersion: Article] = [:]
     private let caughtUp: Bool
     private let now = Date().timeIntervalSince1970
     private var open = true
@@ -28,7 +27,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
 
     init(store: SQLiteStateStore, caughtUp: Bool) throws(StateStoreError) {
         self.store = store
-        let db = store.connection
+        let db = store.db
         self.db = db
         self.caughtUp = caughtUp
         inserts = try Inserts(db: db)
@@ -48,7 +47,11 @@ final class SQLiteOutboxWriter: OutboxWriter {
         guard open else { return }
         inserts.drain()
         try? db.execute("ROLLBACK")
-        store.openOutbox = nil
+    }
+
+    func record(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError) {
+        guard !fetches.isEmpty else { return }
+        try append(.fetches(fetches))
     }
 
     func add(_ article: Article) throws(StateStoreError) {
@@ -72,7 +75,6 @@ final class SQLiteOutboxWriter: OutboxWriter {
     func commit() throws(StateStoreError) {
         guard open else { return }
         open = false
-        defer { store.openOutbox = nil }
         do {
             try handOver()
             try inserts.finish()
@@ -84,20 +86,6 @@ final class SQLiteOutboxWriter: OutboxWriter {
             try? db.execute("ROLLBACK")
             throw error
         }
-    }
-
-    /// Returns once no insert is running: the store's other work may then use the
-    /// connection (rows not yet handed over wait for the next batch or `commit`).
-    func waitForInserts() {
-        inserts.drain()
-    }
-
-    /// Inserts every row added so far, and throws if one failed: a write that joins the
-    /// transaction must not go ahead after a failed insert (SQLite may have rolled the
-    /// transaction back, and the write would then be committed on its own).
-    func flushInserts() throws(StateStoreError) {
-        try handOver()
-        try inserts.finish()
     }
 
     private func append(_ row: Row) throws(StateStoreError) {
@@ -118,6 +106,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
         case article(key: String, revision: Int, feed: String, data: [UInt8])
         case notification(id: Int64, PlannedNotification, matched: [UInt8])
         case delivery(OutboxDelivery)
+        case fetches([(name: String, fetch: FetchRecord)])
     }
 
     /// The prepared inserts and the queue that runs them.
@@ -193,6 +182,8 @@ final class SQLiteOutboxWriter: OutboxWriter {
                     .optional(article.published?.timeIntervalSince1970), .utf8(matched), .double(now),
                     .int(caughtUp ? 1 : 0)
                 ).run()
+            case .fetches(let fetches):
+                try SQLiteStateStore.writeFetches(fetches, to: db)
             case .delivery(let delivery):
                 // The customer, then the article key: SPEC 5's order ends with the customer
                 // id, and the key makes it total, so that equal times never fall back on

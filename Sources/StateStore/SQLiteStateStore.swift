@@ -6,14 +6,7 @@ public import Matching
 /// and a lock file beside it so that two runs never work at once.
 public final class SQLiteStateStore: StateStore {
     public let path: String
-    let connection: SQLiteConnection
-    /// The outbox being written, whose inserts run on a queue of their own.
-    weak var openOutbox: SQLiteOutboxWriter?
-    /// The connection, once no insert of an open outbox is running on it.
-    var db: SQLiteConnection {
-        openOutbox?.waitForInserts()
-        return connection
-    }
+    let db: SQLiteConnection
     private var lockDescriptor: Int32 = -1
     private var checkpointer: Checkpointer?
 
@@ -28,7 +21,7 @@ public final class SQLiteStateStore: StateStore {
                 throw StateStoreError("cannot create the state directory \(directory): \(error.localizedDescription)")
             }
         }
-        connection = try SQLiteConnection(path: path)
+        db = try SQLiteConnection(path: path)
         // A large page cache and memory-mapped reads: a first run of a big installation
         // touches hundreds of MB of outbox, and pread per page dominated it. 16 KiB pages
         // (for a new file; an existing one keeps its own) write an outbox with a quarter of
@@ -42,7 +35,7 @@ public final class SQLiteStateStore: StateStore {
         if path != ":memory:" {
             let checkpointer = Checkpointer(path: path)
             self.checkpointer = checkpointer
-            connection.checkpoint(with: checkpointer)
+            db.checkpoint(with: checkpointer)
         }
     }
 
@@ -51,7 +44,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func close() {
-        connection.checkpoint(with: nil)
+        db.checkpoint(with: nil)
         checkpointer?.close()
         checkpointer = nil
         db.close()
@@ -79,7 +72,7 @@ public final class SQLiteStateStore: StateStore {
         let hostName = String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let holder = "pid \(getpid()) on \(hostName) since \(Timestamp.rfc3339(Date()))\n"
         ftruncate(descriptor, 0)
-        _ = holder.withCString { write(descriptor, $0, strlen($0)) }
+        _ = holder.withCString { Glibc.write(descriptor, $0, strlen($0)) }
         lockDescriptor = descriptor
     }
 
@@ -126,10 +119,9 @@ public final class SQLiteStateStore: StateStore {
             articles: Int(row.int(8)))
     }
 
-    public func recordFetches(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError) {
-        guard !fetches.isEmpty else { return }
-        try openOutbox?.flushInserts()
-        try db.transaction { () throws(StateStoreError) in
+    /// Writes the fetches of a run (`OutboxWriter.record(_:)`) inside the outbox's transaction.
+    static func writeFetches(_ fetches: [(name: String, fetch: FetchRecord)], to db: SQLiteConnection) throws(StateStoreError) {
+        do {
             for (name, fetch) in fetches where fetch.error == nil {
                 try db.statement(
                     """
@@ -146,8 +138,8 @@ public final class SQLiteStateStore: StateStore {
                 ).run()
             }
             for (name, fetch) in fetches where fetch.error == nil {
-                for document in fetch.documents { try recordDocument(document, feed: name, at: fetch.at) }
-                if let listed = fetch.listedDocuments { try forgetDocuments(notIn: Set(listed), feed: name) }
+                for document in fetch.documents { try recordDocument(document, feed: name, at: fetch.at, db: db) }
+                if let listed = fetch.listedDocuments { try forgetDocuments(notIn: Set(listed), feed: name, db: db) }
             }
             for (name, fetch) in fetches where fetch.error != nil {
                 try db.statement(
@@ -169,7 +161,7 @@ public final class SQLiteStateStore: StateStore {
 
     /// Documents the feed no longer lists: their failures would be reported, and their
     /// feed read in full, for ever.
-    private func forgetDocuments(notIn listed: Set<String>, feed: String) throws(StateStoreError) {
+    private static func forgetDocuments(notIn listed: Set<String>, feed: String, db: SQLiteConnection) throws(StateStoreError) {
         let stored = try db.statement("SELECT id FROM feed_documents WHERE feed = ?").bind(.text(feed))
         var gone: [String] = []
         while try stored.step() {
@@ -182,7 +174,7 @@ public final class SQLiteStateStore: StateStore {
 
     /// A success replaces the document's `updated` and validators (the loader passes those
     /// of the last fetch again for a 304); a failure counts one more in a row and keeps them.
-    private func recordDocument(_ document: DocumentState, feed: String, at: Date) throws(StateStoreError) {
+    private static func recordDocument(_ document: DocumentState, feed: String, at: Date, db: SQLiteConnection) throws(StateStoreError) {
         if document.lastError == nil {
             try db.statement(
                 """
@@ -241,7 +233,9 @@ public final class SQLiteStateStore: StateStore {
         return result
     }
 
-    public func firstMessageID(customer: String, articleKey: String, address: String) throws(StateStoreError) -> String? {
+    /// Message-ID of the first email of `articleKey` to `address` for `customer`: a
+    /// revision's email joins its thread.
+    private func firstMessageID(customer: String, articleKey: String, address: String) throws(StateStoreError) -> String? {
         let statement = try db.statement(
             """
             SELECT d.message_id FROM notifications n
@@ -255,9 +249,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter {
-        let outbox = try SQLiteOutboxWriter(store: self, caughtUp: caughtUp)
-        openOutbox = outbox
-        return outbox
+        try SQLiteOutboxWriter(store: self, caughtUp: caughtUp)
     }
 
     /// The articles this process recorded (`KEY#REVISION`), so that sending them in the
@@ -265,12 +257,6 @@ public final class SQLiteStateStore: StateStore {
     /// anyway; the cache stops growing at `recordedArticlesLimit`.
     var recordedArticles: [ArticleVersion: Article] = [:]
     static let recordedArticlesLimit = 100_000
-
-    /// A recorded article, committed or in the open outbox, which a run reads before its
-    /// commit (`EmailDispatcher.prepare`).
-    func recordedArticle(_ version: ArticleVersion) -> Article? {
-        recordedArticles[version] ?? openOutbox?.added[version]
-    }
 
     /// An article as stored; nil when there is no such row (a notification never outlives
     /// its article, so it is skipped, as a join would).
@@ -295,12 +281,35 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: Deliveries
 
-    public func dueDeliveries(channel: Channel, now: Date, limit: Int, after: DispatchPosition?) throws(StateStoreError)
-        -> [DueDelivery]
+    public func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
+        try dueDeliveries(channel: channel, now: now, limit: limit, after: nil).map(\.delivery)
+    }
+
+    /// Where each channel's claims have got to in dispatch order: one process holds the
+    /// lock, so a claim is no more than this store's own place in the order, and a delivery
+    /// claimed stays out of later claims whether or not its outcome is recorded yet.
+    private var claimed: [Channel: DispatchPosition] = [:]
+
+    public func claimDueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
+        let rows = try dueDeliveries(channel: channel, now: now, limit: limit, after: claimed[channel])
+        if let last = rows.last { claimed[channel] = last.position }
+        return rows.map(\.delivery)
+    }
+
+    /// A due delivery's place in SPEC 5's dispatch order: severity, plan, publication time,
+    /// customer (and article key), then the row, which makes the order total.
+    private struct DispatchPosition {
+        var severity: Int
+        var planRank: Int
+        var published: Double
+        var customerSort: String
+        var row: Int64
+    }
+
+    /// Due deliveries in dispatch order; with `after`, only those that come after that position.
+    private func dueDeliveries(channel: Channel, now: Date, limit: Int, after: DispatchPosition?) throws(StateStoreError)
+        -> [(delivery: DueDelivery, position: DispatchPosition)]
     {
-        // Read inside an open outbox (a run's first batch, before its commit): every row
-        // added goes in first, and an insert that failed is thrown rather than read past.
-        try openOutbox?.flushInserts()
         let columns = """
             SELECT id, address, customer, attempts, message_id, is_digest, created,
                    severity, plan_rank, sort_published, customer_sort, rowid
@@ -319,17 +328,17 @@ public final class SQLiteStateStore: StateStore {
             statement = try db.statement(columns + " " + order)
                 .bind(.text(channel.rawValue), .double(now.timeIntervalSince1970), .int(Int64(limit)))
         }
-        var rows: [DueDelivery] = []
+        var rows: [(delivery: DueDelivery, position: DispatchPosition)] = []
         while try statement.step() {
             let position = DispatchPosition(
                 severity: Int(statement.int(7)), planRank: Int(statement.int(8)), published: statement.double(9),
                 customerSort: statement.text(10) ?? "", row: statement.int(11))
-            rows.append(
-                DueDelivery(
-                    id: statement.text(0) ?? "", channel: channel, address: statement.text(1) ?? "",
-                    customer: statement.text(2) ?? "", attempts: Int(statement.int(3)), messageID: statement.text(4),
-                    isDigest: statement.int(5) != 0, created: Date(timeIntervalSince1970: statement.double(6)),
-                    notifications: [], position: position))
+            let delivery = DueDelivery(
+                id: statement.text(0) ?? "", channel: channel, address: statement.text(1) ?? "",
+                customer: statement.text(2) ?? "", attempts: Int(statement.int(3)), messageID: statement.text(4),
+                isDigest: statement.int(5) != 0, created: Date(timeIntervalSince1970: statement.double(6)),
+                notifications: [])
+            rows.append((delivery, position))
         }
         let items = try db.statement(
             """
@@ -339,21 +348,26 @@ public final class SQLiteStateStore: StateStore {
             """)
         var articles: [ArticleVersion: Article] = [:]
         for index in rows.indices {
-            items.bind(.text(rows[index].id))
+            items.bind(.text(rows[index].delivery.id))
             while try items.step() {
                 let version = ArticleVersion(key: items.text(1) ?? "", revision: Int(items.int(2)))
                 // Usually recorded by this run, and then not read again nor decoded.
-                var found = recordedArticle(version) ?? articles[version]
+                var found = recordedArticles[version] ?? articles[version]
                 if found == nil {
                     found = try storedArticle(version)
                     articles[version] = found
                 }
                 guard let article = found else { continue }
                 let matched = try decodeMatched(items.text(3) ?? "[]")
-                rows[index].notifications.append(
+                rows[index].delivery.notifications.append(
                     StoredNotification(customer: items.text(0) ?? "", article: article, matched: matched))
             }
             items.reset()
+            let delivery = rows[index].delivery
+            if channel == .email, !delivery.isDigest, let first = delivery.notifications.first, first.article.revision > 1 {
+                rows[index].delivery.originalMessageID = try firstMessageID(
+                    customer: delivery.customer, articleKey: first.article.key, address: delivery.address)
+            }
         }
         return rows
     }

@@ -3,53 +3,51 @@ public import Foundation
 public import Matching
 
 /// What critfix remembers between runs: feeds' fetch metadata, articles seen with
-/// their revision, notifications, and deliveries as an outbox. One small protocol,
-/// because there are two backends (SQLite now, PostgreSQL later).
+/// their revision, notifications, and deliveries as an outbox. Persistence only — the
+/// order of a run is the pipeline's — and small, because there are two backends (SQLite
+/// now, PostgreSQL later).
+///
+/// A run uses it in this order: reads (`feedState`, `seenArticles`, `notifiedBefore`),
+/// then one outbox (`beginOutbox` … `commit`), then claims and outcomes. While an outbox
+/// is open nothing else is called: the outbox may be writing on a thread of its own.
 public protocol StateStore: AnyObject {
     /// Takes the run lock; throws at once (`isLockHeld`) when another process has it.
     func lock() throws(StateStoreError)
+    /// Ends the store's use, lock included (deinit does it too): nothing may be called afterwards.
+    func close()
 
     func feedState(_ name: String) throws(StateStoreError) -> FeedState?
-    /// Records the fetches of a run, in one transaction. A success replaces the feed's
-    /// validators (ETag, Last-Modified) — a 304 keeps those it does not send again — and
-    /// resets its failure count; a failure counts one more in a row and keeps the
-    /// validators unless the URL changed. While an outbox is open it is part of its transaction.
-    func recordFetches(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError)
-
     /// The latest recorded revision of each of these article keys that was seen.
     func seenArticles(_ keys: [String]) throws(StateStoreError) -> [String: SeenArticle]
     /// The last notification of `articleKey` to each customer that had one.
     func notifiedBefore(articleKey: String) throws(StateStoreError) -> [String: NotifiedBefore]
-    /// Message-ID of the first email of `articleKey` to `address` for `customer`, for threading.
-    func firstMessageID(customer: String, articleKey: String, address: String) throws(StateStoreError) -> String?
 
-    /// Opens the outbox transaction of a run: articles seen, notifications and their
-    /// deliveries are written through the writer as they are planned, so memory holds a
-    /// batch rather than the run, and become visible together at `commit()` — or, when the
-    /// writer is dropped uncommitted, not at all.
+    /// Opens the outbox transaction of a run: fetches, articles seen, notifications and
+    /// their deliveries are written through the writer as they are planned, so memory holds
+    /// a batch rather than the run, and become visible together at `commit()` — or, when
+    /// the writer is dropped uncommitted, not at all.
     func beginOutbox(caughtUp: Bool) throws(StateStoreError) -> any OutboxWriter
-    /// Up to `limit` deliveries of `channel` due at `now`, in SPEC 5's dispatch order; with
-    /// `after`, only those that come after that position (paging by key: the next page can
-    /// be read before the outcomes of this one are recorded).
-    func dueDeliveries(channel: Channel, now: Date, limit: Int, after: DispatchPosition?) throws(StateStoreError)
-        -> [DueDelivery]
+
+    /// Up to `limit` deliveries of `channel` due at `now`, in SPEC 5's dispatch order, to look at.
+    func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery]
+    /// The next `limit` deliveries of `channel` due at `now`, in dispatch order, that this
+    /// store has not handed out before: the caller attempts them and records their
+    /// outcomes. A claim may be made before the outcomes of the last one are recorded.
+    func claimDueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery]
     /// Records attempts' outcomes in one transaction.
     func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError)
 
     func status(limit: Int) throws(StateStoreError) -> StatusReport
-
     /// Records one finished run (`run` or `catch-up`) with its exit code and summary.
     func recordRun(started: Date, finished: Date, exitCode: Int32, summary: String) throws(StateStoreError)
+    /// The most recent runs, newest first.
+    func recentRuns(limit: Int) throws(StateStoreError) -> [RunRecord]
 
     /// The digest of an input (`"registrations"`: the configuration and registrations
     /// files) as it was when it last passed validation, so an unchanged input need not
     /// be validated again by a run that has no work for it.
     func checkedDigest(of input: String) throws(StateStoreError) -> String?
     func recordCheckedDigest(_ digest: String, of input: String) throws(StateStoreError)
-    /// The most recent runs, newest first.
-    func recentRuns(limit: Int) throws(StateStoreError) -> [RunRecord]
-    /// Ends the store's use, lock included (deinit does it too): nothing may be called afterwards.
-    func close()
 }
 
 public struct RunRecord: Sendable, Hashable {
@@ -65,6 +63,11 @@ public enum Channel: String, Sendable, Hashable, Codable {
 
 /// One run's outbox transaction (see `StateStore.beginOutbox`).
 public protocol OutboxWriter: AnyObject {
+    /// Records the fetches of the run. A success replaces the feed's validators (ETag,
+    /// Last-Modified) — a 304 keeps those it does not send again — and resets its failure
+    /// count; a failure counts one more in a row and keeps the validators unless the URL
+    /// changed.
+    func record(_ fetches: [(name: String, fetch: FetchRecord)]) throws(StateStoreError)
     /// Records a new article or a new revision as seen.
     func add(_ article: Article) throws(StateStoreError)
     /// Records a notification; returns the id its deliveries refer to.
@@ -111,13 +114,11 @@ public struct OutboxDelivery: Sendable {
 }
 
 extension StateStore {
-    /// The first `limit` deliveries of `channel` due at `now`, in dispatch order.
-    public func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
-        try dueDeliveries(channel: channel, now: now, limit: limit, after: nil)
-    }
-
+    /// Records one fetch in an outbox of its own.
     public func recordFetch(_ name: String, _ fetch: FetchRecord) throws(StateStoreError) {
-        try recordFetches([(name, fetch)])
+        let outbox = try beginOutbox(caughtUp: false)
+        try outbox.record([(name, fetch)])
+        try outbox.commit()
     }
 }
 
@@ -250,26 +251,9 @@ public struct DueDelivery: Sendable {
     public var isDigest: Bool
     public var created: Date
     public var notifications: [StoredNotification]
-    /// Where it stands in dispatch order.
-    public var position: DispatchPosition
-}
-
-/// A due delivery's place in SPEC 5's dispatch order: severity, plan, publication time,
-/// customer (and article key), then the row, which makes the order total.
-public struct DispatchPosition: Sendable, Hashable {
-    public var severity: Int
-    public var planRank: Int
-    public var published: Double
-    public var customerSort: String
-    public var row: Int64
-
-    public init(severity: Int, planRank: Int, published: Double, customerSort: String, row: Int64) {
-        self.severity = severity
-        self.planRank = planRank
-        self.published = published
-        self.customerSort = customerSort
-        self.row = row
-    }
+    /// For an email of a revision: the Message-ID of the first email of the article to
+    /// this address (its thread), when there was one.
+    public var originalMessageID: String?
 }
 
 public struct DeliveryOutcome: Sendable {

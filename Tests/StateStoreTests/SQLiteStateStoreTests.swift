@@ -90,20 +90,22 @@ import Testing
         let now = Date().addingTimeInterval(1)
         let all = try store.dueDeliveries(channel: .email, now: now, limit: 100)
         #expect(all.count == 21)
-        // Pages of 4, each read after the last one's end, none of them recorded meanwhile.
-        var paged: [String] = []
-        var after: DispatchPosition?
+        // Claims of 4, each after the last one's end, none of them recorded meanwhile.
+        var claimed: [String] = []
         while true {
-            let page = try store.dueDeliveries(channel: .email, now: now, limit: 4, after: after)
-            paged += page.map(\.id)
-            guard let last = page.last else { break }
-            after = last.position
+            let page = try store.claimDueDeliveries(channel: .email, now: now, limit: 4)
+            if page.isEmpty { break }
+            #expect(page.count == 4 || claimed.count == 20)
+            claimed += page.map(\.id)
         }
-        #expect(paged == all.map(\.id))
-        // A delivery recorded since is not read again; one still due after the key is.
+        #expect(claimed == all.map(\.id))
+        // Looking does not claim: every one is still due, and a new store claims afresh.
+        #expect(try store.dueDeliveries(channel: .email, now: now, limit: 100).map(\.id) == all.map(\.id))
+        #expect(try store.claimDueDeliveries(channel: .webhook, now: now, limit: 100).isEmpty)
         try store.record([DeliveryOutcome(id: all[10].id, at: now, result: .delivered)])
-        let rest = try store.dueDeliveries(channel: .email, now: now, limit: 100, after: all[5].position)
-        #expect(rest.map(\.id) == all[6...].map(\.id).filter { $0 != all[10].id })
+        let again = try SQLiteStateStore(path: directory + "/state.sqlite")
+        let rest = try again.claimDueDeliveries(channel: .email, now: now, limit: 100)
+        #expect(rest.map(\.id) == all.map(\.id).filter { $0 != all[10].id })
     }
 
     @Test func anOutboxNotCommittedLeavesNoTrace() throws {
@@ -207,7 +209,10 @@ import Testing
         second.notifications = [PlannedNotification(customer: "C", plan: .elite, article: second.articles[0], matched: [])]
         second.deliveries = [PlannedDelivery(id: "r2", channel: .email, address: "c@x.example", customer: "C", notifications: [0], isDigest: false, messageID: "<r2@x>")]
         try store.record(second)
-        #expect(try store.firstMessageID(customer: "C", articleKey: "kb/A1", address: "c@x.example") == "<d-C-A1@x>")
+        // Revision 2's email answers the first one's; the first one has no thread to join.
+        let due = try store.dueDeliveries(channel: .email, now: Date().addingTimeInterval(1), limit: 10)
+        #expect(due.first { $0.id == "r2" }?.originalMessageID == "<d-C-A1@x>")
+        #expect(due.first { $0.id != "r2" }?.originalMessageID == nil)
         #expect(try store.seenArticles(["kb/A1"])["kb/A1"]?.revision == 2)
     }
 
