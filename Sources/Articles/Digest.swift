@@ -1,5 +1,5 @@
 internal import CCrypto
-public import Foundation
+import Foundation
 
 /// Hashing and timestamps shared by every stage.
 public enum Digest {
@@ -50,45 +50,6 @@ public enum Digest {
             }
         }
         return Array(output.prefix(Int(length)))
-    }
-}
-
-/// RFC 3339 timestamps in UTC, as every output of critfix writes them.
-public enum Timestamp {
-    /// `2026-11-24T09:30:00Z`.
-    public static func rfc3339(_ date: Date) -> String {
-        String(unsafeUninitializedCapacity: 20) { buffer in
-            writeRFC3339(date, to: buffer.baseAddress!)
-            return 20
-        }
-    }
-
-    /// The 20 bytes of ``rfc3339(_:)``, written without making a String (JSON output
-    /// writes two per article).
-    public static func writeRFC3339(_ date: Date, to bytes: UnsafeMutablePointer<UInt8>) {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        // By hand: String(format:) costs microseconds.
-        func put(_ value: Int32, _ offset: Int, _ width: Int) {
-            var value = value
-            for position in stride(from: offset + width - 1, through: offset, by: -1) {
-                bytes[position] = UInt8(0x30 + value % 10)
-                value /= 10
-            }
-        }
-        put(parts.tm_year + 1900, 0, 4)
-        bytes[4] = 0x2D
-        put(parts.tm_mon + 1, 5, 2)
-        bytes[7] = 0x2D
-        put(parts.tm_mday, 8, 2)
-        bytes[10] = 0x54
-        put(parts.tm_hour, 11, 2)
-        bytes[13] = 0x3A
-        put(parts.tm_min, 14, 2)
-        bytes[16] = 0x3A
-        put(parts.tm_sec, 17, 2)
-        bytes[19] = 0x5A
     }
 }
 

@@ -1,3 +1,4 @@
+import Articles
 public import Foundation
 
 #if canImport(Glibc)

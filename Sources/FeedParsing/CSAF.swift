@@ -124,7 +124,7 @@ enum CSAFReader {
         }
         let id =
             tracking?["id"]?.string?.trimmed.nonEmpty ?? link
-            ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? ""))
+            ?? Digest.sha256Hex(title + (published.map(CivilTime.rfc3339) ?? ""))
         return FeedItem(
             line: 0, id: id, revision: max(revisions, 1), title: title, link: link, published: published,
             updated: updated, severity: severity, kind: severity == 1 ? .criticalFix : .patch, products: productReferences,

@@ -223,7 +223,7 @@ extension FeedParser {
         let published = draft.initial?.date ?? draft.current?.date
         let id =
             draft.id ?? link
-            ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? draft.initial?.raw ?? ""))
+            ?? Digest.sha256Hex(title + (published.map(CivilTime.rfc3339) ?? draft.initial?.raw ?? ""))
         var unknown: [String] = []
         let products = draft.products.references(unknown: &unknown)
         for id in unknown.sorted() {

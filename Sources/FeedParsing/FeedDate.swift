@@ -1,7 +1,9 @@
+import Articles
 public import Foundation
 
 /// Date parsing used by the parser: RFC 822 / RFC 1123 (RSS), RFC 3339 / W3C-DTF (Atom,
-/// CVRF, Dublin Core) and the broken variants real feeds use. Results are UTC.
+/// CVRF, Dublin Core) and the broken variants real feeds use. Results are UTC; the
+/// calendar arithmetic is `CivilTime`'s.
 ///
 /// Written by hand over the UTF-8 bytes: `DateFormatter` is far too slow for a feed of
 /// 65,000 items, and no single pattern accepts the variants below.
@@ -138,7 +140,7 @@ public enum FeedDate {
             }
             guard i == n else { return nil }
         }
-        return makeDate(year: year, month: month, day: day, hour: hour, minute: minute, second: second, offset: offset)
+        return CivilTime.date(year: year, month: month, day: day, hour: hour, minute: minute, second: second, offset: offset)
     }
 
     // MARK: - RFC 822 and friends
@@ -235,7 +237,7 @@ public enum FeedDate {
         }
         guard let day, let month, let year else { return nil }
         let (hour, minute, second) = time ?? (0, 0, 0)
-        return makeDate(
+        return CivilTime.date(
             year: year, month: month, day: day, hour: hour, minute: minute, second: second, offset: offset ?? 0)
     }
 
@@ -417,36 +419,6 @@ public enum FeedDate {
         guard w.count >= 3, w.allSatisfy(isAlpha) else { return false }
         let key = UInt32(lower(w[0])) << 16 | UInt32(lower(w[1])) << 8 | UInt32(lower(w[2]))
         return dayKeys.contains(key) && w.count <= 9
-    }
-
-    // MARK: - Calendar arithmetic
-
-    static func makeDate(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, offset: Int) -> Date? {
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second), year >= 1, year <= 9999
-        else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offset
-        return Date(timeIntervalSince1970: TimeInterval(seconds))
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 
     // MARK: - Bytes

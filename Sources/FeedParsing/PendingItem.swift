@@ -232,7 +232,7 @@ struct ItemBuilder {
         }
         let id =
             item.fxArticle ?? item.guid ?? link
-            ?? Digest.sha256Hex(title + (published.map(Timestamp.rfc3339) ?? publishedRaw ?? ""))
+            ?? Digest.sha256Hex(title + (published.map(CivilTime.rfc3339) ?? publishedRaw ?? ""))
         return FeedItem(
             line: item.line, id: id, revision: item.revision, title: title, link: link, published: published,
             updated: item.updated?.date, severity: item.fxSeverity ?? item.categorySeverity,

@@ -124,8 +124,8 @@ public enum Commands {
         var lines = ["\(article.key)  revision \(article.revision)  severity \(article.severity)  \(article.kind.rawValue)"]
         lines.append("  title:     \(article.title)")
         if let link = article.link { lines.append("  link:      \(link)") }
-        if let published = article.published { lines.append("  published: \(Timestamp.rfc3339(published))") }
-        if let updated = article.updated { lines.append("  updated:   \(Timestamp.rfc3339(updated))") }
+        if let published = article.published { lines.append("  published: \(CivilTime.rfc3339(published))") }
+        if let updated = article.updated { lines.append("  updated:   \(CivilTime.rfc3339(updated))") }
         let products = article.products.map { product -> String in
             var text = product.id + " " + (product.affected.map { "affected \($0)" } ?? "every version")
             if let fixed = product.fixed { text += ", fixed \(fixed)" }
@@ -200,16 +200,15 @@ public enum Commands {
 final class BufferedOutput {
     private var buffer = ByteBuffer(capacity: 1 << 17)
 
-    deinit { buffer.deallocate() }
 
     func write(_ text: String) {
         buffer.append(contentsOf: text)
-        if buffer.count >= 1 << 16 { flush() }
+        if buffer.byteCount >= 1 << 16 { flush() }
     }
 
     func writeArticle(_ article: Article) {
         JSONText.appendArticle(article, to: &buffer)
-        if buffer.count >= 1 << 16 { flush() }
+        if buffer.byteCount >= 1 << 16 { flush() }
     }
 
     func flush() {

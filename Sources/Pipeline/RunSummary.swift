@@ -9,7 +9,7 @@ extension PipelineRun {
         let elapsed = Date().timeIntervalSince(run.started)
         var lines: [String] = []
         let verb = options.catchUp ? "catch-up" : options.dryRun ? "run --dry-run" : "run"
-        lines.append("critfix \(verb) at \(Timestamp.rfc3339(run.started)), \(String(format: "%.1f", elapsed)) s")
+        lines.append("critfix \(verb) at \(CivilTime.rfc3339(run.started)), \(String(format: "%.1f", elapsed)) s")
         let loaded = read.feeds
         let unchanged = loaded.filter(\.notModified).count
         let unchangedText = unchanged > 0 ? " (\(unchanged) unchanged since the last fetch)" : ""

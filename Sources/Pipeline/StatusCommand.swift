@@ -79,7 +79,7 @@ extension Commands {
     static func statusText(_ report: StatusReport, feeds: [FeedState]) -> String {
         var lines = ["feeds:"]
         for feed in feeds {
-            let fetched = feed.lastFetch.map { Timestamp.rfc3339($0) } ?? "never fetched"
+            let fetched = feed.lastFetch.map { CivilTime.rfc3339($0) } ?? "never fetched"
             var line = "  \(feed.name): \(fetched)"
             if let status = feed.httpStatus { line += ", HTTP \(status)" }
             if let etag = httpETag(feed) { line += ", ETag \(etag)" }
@@ -103,7 +103,7 @@ extension Commands {
         func describe(_ entry: StatusReport.Entry) -> String {
             let what = entry.isDigest ? "digest of \(entry.articles.count)" : entry.articles.first ?? ""
             var line = "  \(entry.customer) \(entry.channel.rawValue) \(entry.address) \(what), \(entry.attempts) attempts"
-            if let next = entry.nextAttempt { line += ", next \(Timestamp.rfc3339(next))" }
+            if let next = entry.nextAttempt { line += ", next \(CivilTime.rfc3339(next))" }
             if let error = entry.lastError { line += ": \(error)" }
             return line
         }

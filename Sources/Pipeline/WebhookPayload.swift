@@ -18,12 +18,12 @@ enum WebhookPayload {
             out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
         func text(_ value: String?) {
-            if let value { JSONText.appendString(value, to: &out) } else { raw("null") }
+            if let value { JSONString.append(value, to: &out) } else { raw("null") }
         }
         func number(_ value: Int) { out.append(contentsOf: String(value).utf8) }
         let article = notification.article
         raw("{\"type\": \"fix.notification\", \"timestamp\": ")
-        text(Timestamp.rfc3339(delivery.created))
+        text(CivilTime.rfc3339(delivery.created))
         raw(", \"data\": {\"delivery\": ")
         text(delivery.id)
         raw(", \"customer\": {\"id\": ")
@@ -43,7 +43,7 @@ enum WebhookPayload {
         raw(", \"severity\": ")
         number(article.severity)
         raw(", \"published\": ")
-        text(article.published.map(Timestamp.rfc3339))
+        text(article.published.map(CivilTime.rfc3339))
         raw(", \"products\": [")
         for (index, product) in article.products.enumerated() {
             if index > 0 { raw(", ") }

@@ -70,7 +70,7 @@ public final class SQLiteStateStore: StateStore {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         let hostName = String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let holder = "pid \(getpid()) on \(hostName) since \(Timestamp.rfc3339(Date()))\n"
+        let holder = "pid \(getpid()) on \(hostName) since \(CivilTime.rfc3339(Date()))\n"
         ftruncate(descriptor, 0)
         _ = holder.withCString { Glibc.write(descriptor, $0, strlen($0)) }
         lockDescriptor = descriptor

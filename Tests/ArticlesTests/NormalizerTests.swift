@@ -88,7 +88,7 @@ import Testing
 
     @Test func sha256AndTimestamps() {
         #expect(Digest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(Timestamp.rfc3339(Date(timeIntervalSince1970: 1_795_512_600)) == "2026-11-24T09:30:00Z")
+        #expect(CivilTime.rfc3339(Date(timeIntervalSince1970: 1_795_512_600)) == "2026-11-24T09:30:00Z")
         let mac = Digest.hmacSHA256(key: Array("key".utf8), message: Array("The quick brown fox jumps over the lazy dog".utf8))
         #expect(mac.map { String(format: "%02x", $0) }.joined() == "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
     }

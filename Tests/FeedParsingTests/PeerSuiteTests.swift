@@ -248,7 +248,7 @@ import Testing
         guard let first = fields.first, let (name, index) = indexed(first) else { return .unsupported(path) }
         let rest = Array(fields.dropFirst())
         func string(_ value: String?) -> Found { value.map { .string($0) } ?? .absent }
-        func date(_ value: DateValue?) -> Found { string(value?.date.map(Timestamp.rfc3339)) }
+        func date(_ value: DateValue?) -> Found { string(value?.date.map(CivilTime.rfc3339)) }
         /// `list` itself (`count`), or one member's field.
         func member<T>(_ list: [T], _ field: (T, String) -> Found?) -> Found {
             guard let index else { return rest.isEmpty ? .list(list.count) : .unsupported(path) }
@@ -424,7 +424,7 @@ import Testing
             let input = try #require(item["input"] as? String)
             let family = try #require(item["family"] as? String)
             let expected = item["expect"] as? String
-            let got = FeedDate.parse(input).map(Timestamp.rfc3339)
+            let got = FeedDate.parse(input).map(CivilTime.rfc3339)
             if ["rfc822", "w3dtf", "asctime"].contains(family) {
                 required += 1
                 #expect(got == expected, "\(family): '\(input)'")

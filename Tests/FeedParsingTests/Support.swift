@@ -42,5 +42,5 @@ func utc(_ text: String) -> Date {
 }
 
 func iso(_ date: Date?) -> String? {
-    date.map(Timestamp.rfc3339)
+    date.map(CivilTime.rfc3339)
 }
