@@ -3,7 +3,7 @@ internal import CLibXML2
 import Foundation
 
 /// Namespaces that matter, matched by URI (never by prefix).
-enum Namespace: UInt8 {
+package enum Namespace: UInt8 {
     /// No namespace: RSS 2.0 (also its rarely used userland/harvard URIs).
     case none
     /// RSS 1.0 (and RSS 0.90, its predecessor).
@@ -16,7 +16,7 @@ enum Namespace: UInt8 {
     case content
     case other
 
-    static func classify(_ uri: UnsafePointer<UInt8>?) -> Namespace {
+    package static func classify(_ uri: UnsafePointer<UInt8>?) -> Namespace {
         guard let uri else { return .none }
         if equals(uri, "urn:critfix:fix:1") { return .fix }
         if equals(uri, "http://www.w3.org/2005/Atom") { return .atom }
@@ -293,8 +293,8 @@ extension FeedParser {
         } else {
             var name = String(cString: localname)
             if let prefix { name = String(cString: prefix) + ":" + name }
-            if detail != nil {
-                // Detail mode reads on to the end, for well-formedness.
+            if observer != nil {
+                // An observed parser reads on to the end, for well-formedness.
                 if result.error == nil {
                     result.error = FeedParseError(line: currentLine, message: "not a feed: the root element is <\(name)>")
                 }
@@ -309,7 +309,7 @@ extension FeedParser {
     }
 
     /// The `type` of an Atom text construct; nil for content that is not text (base64 media).
-    static func markup(_ attributes: Attributes) -> Markup? {
+    package static func markup(_ attributes: Attributes) -> Markup? {
         guard let type = attributes.trimmed("type")?.lowercased() else { return .text }
         switch type {
         case "", "text", "text/plain": return .text
@@ -459,8 +459,8 @@ extension FeedParser {
         var warnings: [FeedWarning] = []
         let feedItem = pending.item(warnings: &warnings)
         for warning in warnings { warn(line: warning.line, warning.message) }
-        if let detail {
-            detail.onEntry(feedItem, detail.entry)
+        if let observer {
+            observer.item(feedItem)
         } else {
             onItem(feedItem)
         }

@@ -53,10 +53,8 @@ public struct FeedParseResult: Sendable {
     public var warnings: [FeedWarning]
     /// Fatal: not well-formed, not a feed, limit exceeded, I/O. Items already handed out stay valid.
     public var error: FeedParseError?
-    /// Items handed over (to `onItem`, `onPendingItem` or `onDetailedItem`).
+    /// Items handed over (to `onItem`, `onPendingItem` or an observer).
     public var itemCount: Int
-    /// The feed in detail: only from a parser made with ``FeedParser/init(limits:onDetailedItem:)``.
-    public var detail: FeedDetail?
     /// Warnings beyond ``FeedParser/maxWarnings``, counted in the last of `warnings`.
     public var suppressedWarnings = 0
     /// A CSAF ROLIE feed's documents (format `.rolie`): the loader fetches them.
@@ -64,14 +62,13 @@ public struct FeedParseResult: Sendable {
 
     public init(
         title: String? = nil, format: FeedFormat? = nil, warnings: [FeedWarning] = [], error: FeedParseError? = nil,
-        itemCount: Int = 0, detail: FeedDetail? = nil
+        itemCount: Int = 0
     ) {
         self.title = title
         self.format = format
         self.warnings = warnings
         self.error = error
         self.itemCount = itemCount
-        self.detail = detail
     }
 }
 
@@ -88,18 +85,18 @@ public struct FeedParseResult: Sendable {
 /// `XML_PARSE_NONET` is set, and nesting depth, collected text and document size are bounded.
 /// libxml2's messages become ``FeedParseError``/warnings; nothing is printed.
 ///
-/// Detail mode (``init(limits:onDetailedItem:)``) reads every link, person, tag and date
-/// element besides, and the dialect and encoding (``FeedDetail``, ``EntryDetail``). It also
-/// reads on past well-formedness errors (libxml2's recovery), to report what a lenient reader
-/// would still find; the first such error stays in ``FeedParseResult/error``. The hardening
-/// above holds in both modes. The default mode is the fast one and runs none of it.
+/// A `ParseObserver` (``init(limits:observer:)``, for the conformance tests' detail reader)
+/// sees the same SAX events; with one, the parser also reads on past well-formedness errors
+/// (libxml2's recovery), to report what a lenient reader would still find; the first such
+/// error stays in ``FeedParseResult/error``. The hardening above holds either way. Without
+/// one, the parser runs none of that.
 ///
 /// One instance parses one document on one thread.
 public final class FeedParser {
-    let limits: FeedParserLimits
+    package let limits: FeedParserLimits
     let onItem: (FeedItem) -> Void
-    /// Detail mode's reader; nil in the default mode.
-    let detail: DetailReader?
+    /// The second reader of the same events; nil for every parser critfix itself makes.
+    let observer: (any ParseObserver)?
 
     // The stored state below is only ever touched from this parser's own SAX callbacks and
     // methods, on one thread, and never through overlapping accesses (the text buffer is a
@@ -113,19 +110,19 @@ public final class FeedParser {
     /// A JSON document (CSAF, ROLIE), collected whole: it is parsed at ``finish()``.
     @exclusivity(unchecked) var json: [UInt8]?
     @exclusivity(unchecked) var consumed = 0
-    @exclusivity(unchecked) var result = FeedParseResult()
+    @exclusivity(unchecked) package internal(set) var result = FeedParseResult()
     @exclusivity(unchecked) var finalResult: FeedParseResult?
-    @exclusivity(unchecked) var failed = false
+    @exclusivity(unchecked) package internal(set) var failed = false
     @exclusivity(unchecked) var suppressedWarnings = 0
     /// A message libxml2 sent to its generic (unstructured) error channel.
     @exclusivity(unchecked) var genericError: String?
-    /// Detail mode, root element not a feed: the rest is only checked for well-formedness.
+    /// With an observer, root element not a feed: the rest is only checked for well-formedness.
     @exclusivity(unchecked) var ignoringContent = false
     /// The XML declaration names a single-byte encoding: the input is watched for UTF-8.
     @exclusivity(unchecked) var mislabel: MislabelCheck?
 
     // Element state.
-    @exclusivity(unchecked) var depth = 0
+    @exclusivity(unchecked) package internal(set) var depth = 0
     /// One code per open element (`FeedElement` or `CVRFElement` raw values).
     @exclusivity(unchecked) var stack: [UInt8] = []
 
@@ -142,8 +139,8 @@ public final class FeedParser {
     @exclusivity(unchecked) var collectingFeedTitle = false
 
     // RSS / Atom.
-    @exclusivity(unchecked) var atomWithoutNamespace = false
-    @exclusivity(unchecked) var itemDepth = 0
+    @exclusivity(unchecked) package internal(set) var atomWithoutNamespace = false
+    @exclusivity(unchecked) package internal(set) var itemDepth = 0
     @exclusivity(unchecked) var item = ItemState(line: 0)
     @exclusivity(unchecked) var lastItemBytes = 0
 
@@ -159,7 +156,7 @@ public final class FeedParser {
         self.limits = limits
         self.onItem = onItem
         onPendingItem = nil
-        detail = nil
+        observer = nil
         stack.reserveCapacity(64)
         textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
     }
@@ -173,21 +170,17 @@ public final class FeedParser {
         self.limits = limits
         onItem = { item in onPendingItem(PendingItem(finished: item)) }
         self.onPendingItem = onPendingItem
-        detail = nil
+        observer = nil
         stack.reserveCapacity(64)
         textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
     }
 
-    /// Detail mode: each item is handed over with its ``EntryDetail``, and ``finish()``'s
-    /// result carries the ``FeedDetail``. Slower than the default mode; for diagnostics and
-    /// conformance checks.
-    public init(
-        limits: FeedParserLimits = FeedParserLimits(), onDetailedItem: @escaping (FeedItem, EntryDetail) -> Void
-    ) {
+    /// A parser whose events `observer` sees too, items included (`ParseObserver.item`).
+    package init(limits: FeedParserLimits = FeedParserLimits(), observer: any ParseObserver) {
         self.limits = limits
         onItem = { _ in }
         onPendingItem = nil
-        detail = DetailReader(onEntry: onDetailedItem)
+        self.observer = observer
         stack.reserveCapacity(64)
         textBase = UnsafeMutablePointer<UInt8>.allocate(capacity: textCapacity)
     }
@@ -260,20 +253,17 @@ public final class FeedParser {
             if !failed, context != nil {
                 push(UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
             }
-            if detail != nil, let context, context.pointee.wellFormed == 0 || context.pointee.nsWellFormed == 0 {
+            if observer != nil, let context, context.pointee.wellFormed == 0 || context.pointee.nsWellFormed == 0 {
                 markIllFormed(line: currentLine, "not well-formed")
             }
-            if !failed, detail == nil, let context, context.pointee.wellFormed == 0 {
+            if !failed, observer == nil, let context, context.pointee.wellFormed == 0 {
                 fail(line: currentLine, "not well-formed")
             }
             if !failed, result.format == nil, result.error == nil {
                 fail(line: nil, "empty document: no root element")
             }
         }
-        if let detail {
-            if consumed == 0 { detail.feed.isWellFormed = false }
-            result.detail = detail.feed
-        }
+        observer?.finished(self, consumedBytes: consumed)
         if let mislabel, mislabel.looksLikeUTF8 {
             warn(
                 line: nil,
@@ -327,18 +317,6 @@ public final class FeedParser {
         return parser.finish()
     }
 
-    /// Detail mode over a whole document in memory: the result (with ``FeedParseResult/detail``)
-    /// and every item with its detail, in document order.
-    public static func parseDetailed(
-        data: [UInt8], limits: FeedParserLimits = FeedParserLimits()
-    ) -> (result: FeedParseResult, entries: [(item: FeedItem, detail: EntryDetail)]) {
-        var entries: [(item: FeedItem, detail: EntryDetail)] = []
-        let parser = FeedParser(limits: limits) { entries.append((item: $0, detail: $1)) }
-        data.withUnsafeBytes { parser.consume($0) }
-        let result = parser.finish()
-        return (result, entries)
-    }
-
     private func finishWithoutInput() -> FeedParseResult {
         failed = true
         return finish()
@@ -358,7 +336,7 @@ public final class FeedParser {
         // `consume` scans what follows; the first chunk is scanned here.
         mislabel = MislabelCheck(declarationIn: first)
         mislabel?.scan(first)
-        var handler = FeedParser.makeHandler(detail: detail != nil)
+        var handler = FeedParser.makeHandler(observed: observer != nil)
         // The first (at least 4) bytes go in at creation, for encoding detection.
         let head = UnsafeRawBufferPointer(rebasing: first[0..<min(4, first.count)])
         let created = withErrorHandlers {
@@ -371,9 +349,9 @@ public final class FeedParser {
             return
         }
         context = created
-        // Never XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE. Detail mode reads on
-        // past well-formedness errors (RECOVER), which loads and expands nothing more.
-        let recover = detail != nil ? XML_PARSE_RECOVER.rawValue : 0
+        // Never XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE. An observed parser reads
+        // on past well-formedness errors (RECOVER), which loads and expands nothing more.
+        let recover = observer != nil ? XML_PARSE_RECOVER.rawValue : 0
         xmlCtxtUseOptions(created, Int32(XML_PARSE_NONET.rawValue | recover))
         if first.count > head.count {
             push(UnsafeRawBufferPointer(rebasing: first[head.count...]), terminate: false)
@@ -392,7 +370,7 @@ public final class FeedParser {
             }
             offset += count
             if let message = genericError, !failed {
-                if detail != nil { markIllFormed(line: currentLine, "not well-formed: \(message)") }
+                if observer != nil { markIllFormed(line: currentLine, "not well-formed: \(message)") }
                 fail(line: currentLine, "not well-formed: \(message)", stopNow: false)
             }
         } while offset < bytes.count && !failed
@@ -472,7 +450,7 @@ public final class FeedParser {
                 fail(line: line, "nesting deeper than \(min(limits.maxDepth, 256)) elements", stopNow: false)
                 return
             }
-            if detail != nil {
+            if observer != nil {
                 markIllFormed(line: line, "not well-formed: \(message)")
                 // An undeclared entity (`&eacute;` without a DTD): keep its text, as a
                 // document with an external subset would (see `handler.reference`).
@@ -483,7 +461,7 @@ public final class FeedParser {
             }
             fail(line: line, "not well-formed: \(message)", stopNow: false)
         } else {
-            if detail != nil, error.domain == Int32(XML_FROM_NAMESPACE.rawValue) {
+            if observer != nil, error.domain == Int32(XML_FROM_NAMESPACE.rawValue) {
                 markIllFormed(line: line, "not well-formed: \(message)")
             }
             warn(line: line, message)
@@ -497,16 +475,16 @@ public final class FeedParser {
         guard !failed else { return }
         failed = true
         collecting = false
-        // Detail mode may have recorded an earlier error and read on: the first one stands.
+        // An observed parser may have recorded an earlier error and read on: the first one stands.
         if result.error == nil { result.error = FeedParseError(line: line, message: message) }
         if stopNow, let context { xmlStopParser(context) }
     }
 
-    /// Detail mode: the document is not well-formed, and parsing goes on (libxml2 recovers).
-    /// The first such error is the result's error.
+    /// With an observer: the document is not well-formed, and parsing goes on (libxml2
+    /// recovers). The first such error is the result's error.
     func markIllFormed(line: Int?, _ message: String) {
-        guard let detail else { return }
-        detail.feed.isWellFormed = false
+        guard let observer else { return }
+        observer.illFormed()
         if result.error == nil { result.error = FeedParseError(line: line, message: message) }
     }
 
@@ -520,7 +498,7 @@ public final class FeedParser {
 
     // MARK: - SAX handler
 
-    private static func makeHandler(detail: Bool) -> xmlSAXHandler {
+    private static func makeHandler(observed: Bool) -> xmlSAXHandler {
         // Every handler not set here stays NULL: no DOM is built, nothing is loaded.
         var handler = xmlSAXHandler()
         handler.initialized = XML_SAX2_MAGIC
@@ -558,13 +536,13 @@ public final class FeedParser {
         handler.resolveEntity = { _, _, _ in nil }
         handler.externalSubset = { _, _, _, _ in }
         handler.serror = FeedParser.structuredError
-        if detail { addDetailHandlers(&handler) }
+        if observed { addObserverHandlers(&handler) }
         return handler
     }
 
-    /// Detail mode: the same callbacks, each also feeding the detail reader; the DOCTYPE is
+    /// With an observer: the same callbacks, each also feeding the observer; the DOCTYPE is
     /// looked at (its public id names the RSS 0.91 dialect) but never loaded.
-    private static func addDetailHandlers(_ handler: inout xmlSAXHandler) {
+    private static func addObserverHandlers(_ handler: inout xmlSAXHandler) {
         handler.startElementNs = { context, localname, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
             guard let context, let localname else { return }
             Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
@@ -574,15 +552,16 @@ public final class FeedParser {
                     return
                 }
                 $0.startElement(localname: localname, prefix: prefix, uri: uri, attributes: attributes)
-                $0.detailStart(
-                    localname: localname, uri: uri, attributes: attributes, namespaces: namespaces,
+                guard !$0.failed else { return }
+                $0.observer?.elementStarted(
+                    $0, localname: localname, uri: uri, attributes: attributes, namespaces: namespaces,
                     namespaceCount: Int(namespaceCount))
             }
         }
         handler.endElementNs = { context, _, _, _ in
             guard let context else { return }
             Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
-                if !$0.ignoringContent { $0.detailEnd() }
+                if !$0.ignoringContent, !$0.failed { $0.observer?.elementEnding($0) }
                 $0.endElement()
             }
         }
@@ -590,7 +569,7 @@ public final class FeedParser {
             guard let context, let bytes, count > 0 else { return }
             Unmanaged<FeedParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
                 if $0.collecting { $0.appendText(bytes, Int(count)) }
-                $0.detailAppend(bytes, Int(count))
+                $0.observer?.characters(bytes, Int(count))
             }
         }
         handler.characters = characters
@@ -600,12 +579,12 @@ public final class FeedParser {
             guard let context else { return }
             let parser = Unmanaged<FeedParser>.fromOpaque(context).takeUnretainedValue()
             for id in [publicID, systemID] {
-                if let id, String(cString: id).lowercased().contains("netscape") { parser.detail?.netscapeDoctype = true }
+                if let id { parser.observer?.doctype(String(cString: id)) }
             }
         }
     }
 
-    /// Detail mode, below a root that is not a feed: only depth is counted.
+    /// Observed, below a root that is not a feed: only depth is counted.
     func skipElement() {
         guard !failed else { return }
         depth += 1
@@ -619,7 +598,7 @@ public final class FeedParser {
     /// The text of an entity reference libxml2 could not resolve: an HTML named entity
     /// becomes its character (no-break space a plain space), anything else stays as written.
     func appendEntityReference(_ name: UnsafePointer<UInt8>) {
-        guard collecting || detail?.capturing == true else { return }
+        guard collecting || observer?.capturesText == true else { return }
         let length = Int(xmlStrlen(name))
         let bytes: [UInt8]
         if let scalar = PlainText.namedEntity(UnsafeBufferPointer(start: name, count: length)) {
@@ -631,7 +610,7 @@ public final class FeedParser {
         }
         bytes.withUnsafeBufferPointer {
             if collecting { appendText($0.baseAddress!, $0.count) }
-            if detail != nil { detailAppend($0.baseAddress!, $0.count) }
+            observer?.characters($0.baseAddress!, $0.count)
         }
     }
 
@@ -699,25 +678,25 @@ public final class FeedParser {
 }
 
 /// How a text construct's content is to be read.
-enum Markup: UInt8 {
+package enum Markup: UInt8 {
     case text, html, xhtml
 }
 
 /// The attributes of a SAX2 `startElementNs` call: 5 pointers each (local name, prefix,
 /// URI, value start, value end).
-struct Attributes {
+package struct Attributes {
     let base: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
     let count: Int
 
     /// The value of the attribute `name` without a namespace (or, with `namespace`, in that
     /// namespace), with `&#38;` (how SAX2 passes `&` when entities are not substituted)
     /// decoded.
-    func value(_ name: StaticString, namespace: StaticString? = nil) -> String? {
+    package func value(_ name: StaticString, namespace: StaticString? = nil) -> String? {
         bytes(name, namespace: namespace).map(Attributes.decode)
     }
 
     /// The value without surrounding white space; nil when absent or blank.
-    func trimmed(_ name: StaticString, namespace: StaticString? = nil) -> String? {
+    package func trimmed(_ name: StaticString, namespace: StaticString? = nil) -> String? {
         bytes(name, namespace: namespace).flatMap(Attributes.trimmed)
     }
 
@@ -759,7 +738,7 @@ struct Attributes {
 }
 
 @inline(__always)
-func equals(_ pointer: UnsafePointer<UInt8>, _ literal: StaticString) -> Bool {
+package func equals(_ pointer: UnsafePointer<UInt8>, _ literal: StaticString) -> Bool {
     let count = literal.utf8CodeUnitCount
     let bytes = literal.utf8Start
     // Byte by byte: stops at the C string's NUL, which never equals a literal's byte.

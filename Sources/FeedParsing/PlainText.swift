@@ -8,10 +8,10 @@ import Foundation
 /// are dropped, and C1 controls (U+0080–U+009F, which XML allows) are read as the
 /// Windows-1252 characters they almost always stand for (a feed declared ISO-8859-1 but
 /// written in Windows-1252: `don\u{92}t` → `don’t`), or dropped where Windows-1252 has none.
-enum PlainText {
+package enum PlainText {
     /// Plain text with white space runs folded into one space and trimmed.
     /// At most `maxCharacters` characters when given.
-    static func collapsed(_ bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
+    package static func collapsed(_ bytes: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
         withOutput(capacity: bytes.count, maxCharacters: maxCharacters) { out in
             out.repairsControls = true
             for c in bytes {
@@ -24,7 +24,7 @@ enum PlainText {
         }
     }
 
-    static func collapsed(_ text: String) -> String {
+    package static func collapsed(_ text: String) -> String {
         var text = text
         return text.withUTF8 { collapsed($0) }
     }
@@ -35,7 +35,7 @@ enum PlainText {
     }
 
     /// The text without surrounding white space, otherwise as written (ids, links, dates).
-    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    package static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         var start = 0
         var end = bytes.count
         while start < end, isSpace(bytes[start]) { start += 1 }
@@ -51,7 +51,7 @@ enum PlainText {
 
     /// Text of an HTML fragment: markup stripped, entities decoded, white space collapsed;
     /// at most `maxCharacters` characters when given.
-    static func fromHTML(_ b: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
+    package static func fromHTML(_ b: UnsafeBufferPointer<UInt8>, maxCharacters: Int? = nil) -> String {
         withOutput(capacity: b.count, maxCharacters: maxCharacters) { out in
             out.repairsControls = true
             html(b, into: &out)
@@ -312,7 +312,7 @@ enum PlainText {
 
     /// Block-level elements (and `br`, `img`) separate words; inline ones (`b`, `a`, `span` …)
     /// do not. Case-insensitive, without allocating.
-    static func isBlock(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isBlock(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         switch name.count {
         case 1:
             return lower(name[0]) == UInt8(ascii: "p")

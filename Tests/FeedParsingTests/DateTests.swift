@@ -1,5 +1,6 @@
 import Articles
 import FeedParsing
+import FeedParsingDetail
 import Foundation
 import Testing
 
@@ -147,8 +148,8 @@ import Testing
             <feed xmlns="http://www.w3.org/2005/Atom"><updated>2026-11-24T09:30:00+01:00</updated>
             <entry><id>e</id><published>Tue, 24 Nov 2026 09:30:00 EST</published><updated>soon</updated></entry></feed>
             """
-        let (result, entries) = FeedParser.parseDetailed(data: Array(xml.utf8))
-        #expect(result.detail?.updated == DateValue(raw: "2026-11-24T09:30:00+01:00", date: utc("2026-11-24T08:30:00Z")))
+        let (_, detail, entries) = FeedParser.parseDetailed(data: Array(xml.utf8))
+        #expect(detail.updated == DateValue(raw: "2026-11-24T09:30:00+01:00", date: utc("2026-11-24T08:30:00Z")))
         let entry = try #require(entries.first?.detail)
         #expect(entry.published == DateValue(raw: "Tue, 24 Nov 2026 09:30:00 EST", date: utc("2026-11-24T14:30:00Z")))
         #expect(entry.updated == DateValue(raw: "soon", date: nil))

@@ -1,5 +1,6 @@
 import Articles
 import FeedParsing
+import FeedParsingDetail
 import Foundation
 import Testing
 
@@ -92,16 +93,16 @@ import Testing
             (Self.singleByteFeed(encoding: "windows-1250", table: ["ż": 0xBF, "ó": 0xF3, "ł": 0xB3, "ć": 0xE6, "ę": 0xEA, "ś": 0x9C, "ą": 0xB9, "ź": 0x9F, "ń": 0xF1, "Ł": 0xA3, "Ó": 0xD3, "Ź": 0x8F]), "windows-1250"),
         ]
         for (bytes, encoding) in cases {
-            let (result, _) = FeedParser.parseDetailed(data: bytes)
+            let (result, detail, _) = FeedParser.parseDetailed(data: bytes)
             #expect(result.error == nil)
-            #expect(result.detail?.encoding == encoding)
-            #expect(result.detail?.isWellFormed == true)
+            #expect(detail.encoding == encoding)
+            #expect(detail.isWellFormed == true)
         }
         var utf16: [UInt8] = [0xFF, 0xFE]
         for unit in Self.utf16Feed.utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
-        let (result, entries) = FeedParser.parseDetailed(data: utf16)
-        #expect(result.detail?.encoding == "utf-16le")
-        #expect(result.detail?.title?.value == Self.polish)
+        let (_, detail, entries) = FeedParser.parseDetailed(data: utf16)
+        #expect(detail.encoding == "utf-16le")
+        #expect(detail.title?.value == Self.polish)
         #expect(entries.map(\.detail.title?.value) == ["\(Self.polish) 😀"])
     }
 

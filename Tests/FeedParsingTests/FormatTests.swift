@@ -1,5 +1,6 @@
 import Articles
 import FeedParsing
+import FeedParsingDetail
 import Foundation
 import Testing
 
@@ -341,9 +342,9 @@ import Testing
             <summary type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Fixes</p><p>it</p></div></summary>
             <content type="html">&lt;p&gt;More&lt;/p&gt;</content></entry></feed>
             """
-        let (result, entries) = FeedParser.parseDetailed(data: Array(xml.utf8))
+        let (result, detail, entries) = FeedParser.parseDetailed(data: Array(xml.utf8))
         #expect(result.error == nil)
-        let feed = try #require(result.detail)
+        let feed = detail
         #expect(feed.version == .atom10)
         #expect(feed.isWellFormed)
         #expect(feed.title == TextValue(value: "A <b>bold</b> feed", type: "text/html"))
@@ -366,9 +367,9 @@ import Testing
             <category domain="kind">patch</category><enclosure url="https://example.com/2.zip" type="application/zip"/></item>
             </channel></rss>
             """
-        let (rssResult, rssEntries) = FeedParser.parseDetailed(data: Array(rss.utf8))
-        #expect(rssResult.detail?.version == .rss20)
-        #expect(rssResult.detail?.authorDetail == Person(name: "Ed", email: "ed@example.com"))
+        let (_, rssDetail, rssEntries) = FeedParser.parseDetailed(data: Array(rss.utf8))
+        #expect(rssDetail.version == .rss20)
+        #expect(rssDetail.authorDetail == Person(name: "Ed", email: "ed@example.com"))
         let rssEntry = try #require(rssEntries.first?.detail)
         #expect(rssEntry.link == "https://example.com/2")
         #expect(rssEntry.author == "me@example.com (Me)")
@@ -379,22 +380,21 @@ import Testing
 
     @Test func detailModeReadsOnPastErrorsAndNonFeeds() throws {
         let broken = "<rss version=\"2.0\"><channel><title>caf&eacute;</title><item><guid>a</guid></item></channel></rss"
-        let (result, entries) = FeedParser.parseDetailed(data: Array(broken.utf8))
-        #expect(result.detail?.isWellFormed == false)
-        #expect(result.detail?.title?.value == "café")
+        let (result, detail, entries) = FeedParser.parseDetailed(data: Array(broken.utf8))
+        #expect(detail.isWellFormed == false)
+        #expect(detail.title?.value == "café")
         #expect(entries.map(\.item.id) == ["a"])
         #expect(result.error?.message.contains("Entity 'eacute' not defined") == true)
         // The default mode stops at the first error.
         let (items, plain) = parse(broken)
         #expect(items.isEmpty)
         #expect(plain.error == result.error)
-        #expect(plain.detail == nil)
 
-        let (page, _) = FeedParser.parseDetailed(data: Array("<html><body><p>x</p></body></html>".utf8))
-        #expect(page.detail?.isWellFormed == true)
+        let (page, pageDetail, _) = FeedParser.parseDetailed(data: Array("<html><body><p>x</p></body></html>".utf8))
+        #expect(pageDetail.isWellFormed == true)
         #expect(page.error?.message == "not a feed: the root element is <html>")
-        let (bad, _) = FeedParser.parseDetailed(data: Array("<html><body></html>".utf8))
-        #expect(bad.detail?.isWellFormed == false)
+        let (_, badDetail, _) = FeedParser.parseDetailed(data: Array("<html><body></html>".utf8))
+        #expect(badDetail.isWellFormed == false)
     }
 }
 

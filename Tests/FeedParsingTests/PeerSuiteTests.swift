@@ -1,5 +1,6 @@
 import Articles
 @testable import FeedParsing
+import FeedParsingDetail
 import Foundation
 import Testing
 
@@ -208,17 +209,18 @@ import Testing
 
     struct Parse {
         var result: FeedParseResult
+        var detail: FeedDetail
         var entries: [EntryDetail]
     }
 
     static func parse(file: String) throws -> Parse {
         let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(file)))
-        let (result, entries) = FeedParser.parseDetailed(data: bytes)
-        return Parse(result: result, entries: entries.map(\.detail))
+        let (result, detail, entries) = FeedParser.parseDetailed(data: bytes)
+        return Parse(result: result, detail: detail, entries: entries.map(\.detail))
     }
 
     static func find(_ path: String, in parse: Parse) -> Found {
-        let detail = parse.result.detail ?? FeedDetail()
+        let detail = parse.detail
         switch path {
         case "bozo": return .bool(!detail.isWellFormed)
         case "version": return detail.version.map { .string($0.rawValue) } ?? .absent

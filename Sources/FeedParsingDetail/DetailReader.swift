@@ -1,13 +1,13 @@
-import Articles
-internal import CLibXML2
+public import Articles
+public import FeedParsing
 import Foundation
 
-// Detail mode: a second reader that runs beside the normal one, on the same SAX events, and
-// records what `FeedDetail`/`EntryDetail` hold. It is installed only by the detail
-// initialiser, through a SAX handler of its own (see `FeedParser.makeHandler(detail:)`), so
-// the default mode does not execute a single instruction of it. Every bound of the normal
-// reader holds here too: the same depth limit (the detail callbacks run after the normal
-// ones, which count depth), `maxTextBytes` per field, and nothing beyond libxml2's
+// The detail reader: a second reader that runs beside the parser's own, on the same SAX
+// events (`ParseObserver`), and records what `FeedDetail`/`EntryDetail` hold, to check the
+// parser against feedparser's test suite. Not part of critfix: only the tests link it, and
+// a parser without an observer does not execute a single instruction of it. Every bound of
+// the parser holds here too: the same depth limit (the observer is called after the
+// parser, which counts depth), `maxTextBytes` per field, and nothing beyond libxml2's
 // predefined entities is expanded.
 
 /// What an open element means to the detail reader.
@@ -31,8 +31,8 @@ enum DetailField: UInt8 {
     var capturesText: Bool { rawValue >= DetailField.markup.rawValue }
 }
 
-/// The detail reader's state; one per parser, created only in detail mode.
-final class DetailReader {
+/// The detail reader; one per parser.
+final class DetailReader: ParseObserver {
     struct Frame {
         var field: DetailField
         var markup: Markup = .text
@@ -44,7 +44,8 @@ final class DetailReader {
         var block = false
     }
 
-    let onEntry: (FeedItem, EntryDetail) -> Void
+    var entries: [(item: FeedItem, detail: EntryDetail)] = []
+    let maxTextBytes: Int
     var feed = FeedDetail()
     var entry = EntryDetail()
     var inEntry = false
@@ -59,9 +60,27 @@ final class DetailReader {
     /// The DOCTYPE named Netscape's RSS 0.91 DTD.
     var netscapeDoctype = false
 
-    init(onEntry: @escaping (FeedItem, EntryDetail) -> Void) {
-        self.onEntry = onEntry
+    init(limits: FeedParserLimits) {
+        maxTextBytes = limits.maxTextBytes
         frames.reserveCapacity(32)
+    }
+
+    var capturesText: Bool { capturing }
+
+    func doctype(_ identifier: String) {
+        if identifier.lowercased().contains("netscape") { netscapeDoctype = true }
+    }
+
+    func illFormed() {
+        feed.isWellFormed = false
+    }
+
+    func item(_ item: FeedItem) {
+        entries.append((item, entry))
+    }
+
+    func finished(_ parser: FeedParser, consumedBytes: Int) {
+        if consumedBytes == 0 { feed.isWellFormed = false }
     }
 
     var common: CommonDetail {
@@ -73,46 +92,62 @@ final class DetailReader {
 }
 
 extension FeedParser {
-    /// Called after `startElement` for the same element.
-    func detailStart(
-        localname: UnsafePointer<UInt8>, uri: UnsafePointer<UInt8>?, attributes: Attributes,
-        namespaces: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, namespaceCount: Int
+    /// Parses a whole document in memory, in detail: the parser's result, the feed in
+    /// detail, and every item with its detail, in document order. The parser reads on past
+    /// well-formedness errors, to report what a lenient reader would still find; the first
+    /// such error stays in the result's `error`.
+    public static func parseDetailed(data: [UInt8], limits: FeedParserLimits = FeedParserLimits())
+        -> (result: FeedParseResult, detail: FeedDetail, entries: [(item: FeedItem, detail: EntryDetail)])
+    {
+        let reader = DetailReader(limits: limits)
+        let parser = FeedParser(limits: limits, observer: reader)
+        data.withUnsafeBytes { parser.consume($0) }
+        let result = parser.finish()
+        return (result, reader.feed, reader.entries)
+    }
+}
+
+extension DetailReader {
+    func elementStarted(
+        _ parser: FeedParser, localname: UnsafePointer<UInt8>, uri: UnsafePointer<UInt8>?, attributes: Attributes,
+        namespaces: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, namespaceCount: Int
     ) {
-        guard let d = detail, !failed else { return }
+        let d = self
         let parent = d.frames.last?.field
         if let parent, parent.capturesText {
-            let block = PlainText.isBlock(UnsafeBufferPointer(start: localname, count: Int(xmlStrlen(localname))))
-            if block { detailAppend(space: ()) }
+            let length = strlen(UnsafeRawPointer(localname).assumingMemoryBound(to: CChar.self))
+            let block = PlainText.isBlock(UnsafeBufferPointer(start: localname, count: length))
+            if block { appendSpace() }
             d.frames.append(DetailReader.Frame(field: .markup, block: block))
             return
         }
-        if depth == 1 {
-            detailRoot(localname: localname, uri: uri, attributes: attributes, namespaces: namespaces, count: namespaceCount)
+        if parser.depth == 1 {
+            root(parser, localname: localname, uri: uri, attributes: attributes, namespaces: namespaces, count: namespaceCount)
             return
         }
         var frame = DetailReader.Frame(field: .ignored)
         defer { d.frames.append(frame) }
         guard let parent, parent != .ignored else { return }
-        if result.format == .cvrf { return }
+        if parser.result.format == .cvrf { return }
         var namespace = Namespace.classify(uri)
-        if namespace == .none, atomWithoutNamespace { namespace = .atom }
-        if itemDepth == depth {
+        if namespace == .none, parser.atomWithoutNamespace { namespace = .atom }
+        if parser.itemDepth == parser.depth {
             // The normal reader just opened an item: the detail reader follows it.
             frame.field = .entry
             d.inEntry = true
             d.entry = EntryDetail()
             d.guidIsPermaLink = false
             d.dcTitle = nil
-            if result.format == .rss1 {
+            if parser.result.format == .rss1 {
                 d.entry.id = attributes.trimmed("about", namespace: "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
             }
-            detailVersion(uri)
+            version(parser, uri)
             return
         }
         if parent == .root {
             if equals(localname, "channel"), namespace == .none || namespace == .rss1 {
                 frame.field = .feed
-                detailVersion(uri)
+                version(parser, uri)
             }
             return
         }
@@ -125,12 +160,12 @@ extension FeedParser {
             } else if equals(localname, "uri") || equals(localname, "url") || equals(localname, "homepage") {
                 frame.field = .personURI
             }
-            if frame.field != .ignored { detailBeginText() }
+            if frame.field != .ignored { beginText() }
             return
         }
         guard parent == .feed || parent == .entry else { return }
         let entry = parent == .entry
-        frame.field = detailClassify(localname, uri: uri, namespace: namespace, entry: entry)
+        frame.field = classify(localname, uri: uri, namespace: namespace, entry: entry)
         switch frame.field {
         case .title:
             frame.markup = namespace == .atom ? (FeedParser.markup(attributes) ?? .text) : .text
@@ -192,17 +227,17 @@ extension FeedParser {
         default:
             break
         }
-        detailBeginText()
+        beginText()
     }
 
-    /// Called before `endElement` for the same element.
-    func detailEnd() {
-        guard let d = detail, !failed, let frame = d.frames.popLast() else { return }
+    func elementEnding(_ parser: FeedParser) {
+        let d = self
+        guard let frame = d.frames.popLast() else { return }
         switch frame.field {
         case .ignored, .root:
             return
         case .markup:
-            if frame.block { detailAppend(space: ()) }
+            if frame.block { appendSpace() }
             return
         case .feed:
             if d.feed.link == nil, let link = d.feed.links.first(where: { $0.rel == "alternate" })?.href {
@@ -286,7 +321,7 @@ extension FeedParser {
         }
     }
 
-    private func detailClassify(
+    private func classify(
         _ name: UnsafePointer<UInt8>, uri: UnsafePointer<UInt8>?, namespace: Namespace, entry: Bool
     ) -> DetailField {
         switch namespace {
@@ -338,13 +373,13 @@ extension FeedParser {
         return .ignored
     }
 
-    private func detailRoot(
-        localname: UnsafePointer<UInt8>, uri: UnsafePointer<UInt8>?, attributes: Attributes,
-        namespaces: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, count: Int
+    private func root(
+        _ parser: FeedParser, localname: UnsafePointer<UInt8>, uri: UnsafePointer<UInt8>?, attributes: Attributes,
+        namespaces: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, count: Int
     ) {
-        guard let d = detail else { return }
-        d.feed.encoding = detailEncoding()
-        switch result.format {
+        let d = self
+        d.feed.encoding = parser.inputEncoding
+        switch parser.result.format {
         case .rss2:
             d.frames.append(DetailReader.Frame(field: .root))
             if d.netscapeDoctype {
@@ -365,7 +400,7 @@ extension FeedParser {
             if let namespaces {
                 for index in 0..<count {
                     guard let declared = namespaces[index * 2 + 1] else { continue }
-                    detailVersion(declared)
+                    version(parser, declared)
                 }
             }
         case .atom:
@@ -386,8 +421,9 @@ extension FeedParser {
     }
 
     /// RSS 1.0 or 0.90, from a namespace in use.
-    private func detailVersion(_ uri: UnsafePointer<UInt8>?) {
-        guard let d = detail, result.format == .rss1, d.feed.version == nil, let uri else { return }
+    private func version(_ parser: FeedParser, _ uri: UnsafePointer<UInt8>?) {
+        let d = self
+        guard parser.result.format == .rss1, d.feed.version == nil, let uri else { return }
         if equals(uri, "http://purl.org/rss/1.0/") {
             d.feed.version = .rss10
         } else if equals(uri, "http://my.netscape.com/rdf/simple/0.9/") {
@@ -395,37 +431,27 @@ extension FeedParser {
         }
     }
 
-    /// The encoding libxml2 decodes the input with, lower case; UTF-8 when it needs no converter.
-    func detailEncoding() -> String? {
-        guard let context, let input = context.pointee.input else { return nil }
-        if let buffer = input.pointee.buf, let encoder = buffer.pointee.encoder, let name = encoder.pointee.name {
-            return String(cString: name).lowercased()
-        }
-        return "utf-8"
+    private func beginText() {
+        capturing = true
+        truncated = false
+        text.removeAll(keepingCapacity: true)
     }
 
-    private func detailBeginText() {
-        guard let d = detail else { return }
-        d.capturing = true
-        d.truncated = false
-        d.text.removeAll(keepingCapacity: true)
-    }
-
-    /// Character data (and resolved references) while a detail text field is open.
+    /// Character data (and resolved references) while a text field is open.
     @inline(__always)
-    func detailAppend(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
-        guard let d = detail, d.capturing else { return }
-        let room = limits.maxTextBytes - d.text.count
+    func characters(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
+        guard capturing else { return }
+        let room = maxTextBytes - text.count
         guard room > 0 else {
-            d.truncated = true
+            truncated = true
             return
         }
-        d.text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: min(count, room)))
+        text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: min(count, room)))
     }
 
-    func detailAppend(space: ()) {
+    func appendSpace() {
         var space: UInt8 = 0x20
-        detailAppend(&space, 1)
+        characters(&space, 1)
     }
 }
 

@@ -1,10 +1,9 @@
 public import Foundation
 
-// The detail mode's view of a feed: every link, person, tag and date element the parser
-// understands, with the raw date text, the dialect and the encoding. It exists to check the
-// parser against other readers (the feedparser peer suite) and to explain what critfix read
-// from a feed; the notification pipeline needs only `FeedItem`. Off by default: see
-// `FeedParser.init(limits:onDetailedItem:)`.
+// A feed in detail: every link, person, tag and date element the parser understands,
+// with the raw date text, the dialect and the encoding (`FeedParser.parseDetailed`). It
+// exists to check the parser against other readers (the feedparser peer suite); critfix
+// itself needs only `FeedItem`, and does not link this module.
 
 /// The feed dialect, in feedparser's codes (`rss20`, `atom10` …).
 public enum FeedVersion: String, Sendable, Hashable, CaseIterable {
@@ -128,7 +127,7 @@ public struct CommonDetail: Sendable, Hashable {
     var authorText: String?
 }
 
-/// One RSS item or Atom entry, in detail (detail mode only). The shared fields (`title`,
+/// One RSS item or Atom entry, in detail. The shared fields (`title`,
 /// `link`, `links`, `id`, dates, authors, tags) are read through to ``CommonDetail``.
 @dynamicMemberLookup
 public struct EntryDetail: Sendable, Hashable {
@@ -148,7 +147,7 @@ public struct EntryDetail: Sendable, Hashable {
     public subscript<T>(dynamicMember keyPath: KeyPath<CommonDetail, T>) -> T { common[keyPath: keyPath] }
 }
 
-/// The feed as a whole, in detail (detail mode only). The shared fields are read through to
+/// The feed as a whole, in detail. The shared fields are read through to
 /// ``CommonDetail``.
 @dynamicMemberLookup
 public struct FeedDetail: Sendable, Hashable {
@@ -158,8 +157,8 @@ public struct FeedDetail: Sendable, Hashable {
     /// `utf-16le` …); nil when the parse never reached the root element.
     public var encoding: String?
     /// False when the document is not well-formed XML: a fatal libxml2 error, a namespace
-    /// error (an undeclared prefix) or bytes that do not match the encoding. In detail mode
-    /// the parser reads on past such errors (libxml2's recovery) to keep what it can; the
+    /// error (an undeclared prefix) or bytes that do not match the encoding. Parsing in
+    /// detail reads on past such errors (libxml2's recovery) to keep what it can; the
     /// first error is still in `FeedParseResult.error`.
     public var isWellFormed = true
 
