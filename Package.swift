@@ -78,7 +78,8 @@ let package = Package(
         .testTarget(name: "FeedFetchingTests", dependencies: ["FeedFetching"], swiftSettings: strictSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: strictSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "FeedParsing", "StateStore", "Articles"],
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "FeedParsing", "StateStore", "Articles", "Configuration", "Delivery", "Matching"],
             swiftSettings: strictSettings),
         .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),
     ]
