@@ -89,19 +89,16 @@ public final class PipelineRun {
         var fresh = false
         if case .sqlite(let path) = configuration.state, !FileManager.default.fileExists(atPath: path) { fresh = true }
         var validated: [UInt8]?
-        if fresh, !setup.registrationsLoaded {
-            validated = Setup.inputFiles(configuration)
-            if let failure = Setup.loadRegistrations(&setup, console: console) { throw Stop(exitCode: failure.exitCode) }
-        }
+        if fresh, !setup.registrationsLoaded { validated = try loadRegistrations() }
         let store = try openStore()
         if !options.dryRun { try store.lock() }
-        if let validated { recordChecked(validated, store: store) }
         if !setup.registrationsLoaded {
             let checked = try store.checkedDigest(of: "registrations")
             let names = checked.map(Setup.environmentNames(ofCheckedInputs:)) ?? []
             let now = Setup.checkedInputs(configuration, environmentNames: names, environment: setup.environment)
-            if now == nil || now != checked { try loadRegistrations(store: store) }
+            if now == nil || now != checked { validated = try loadRegistrations() }
         }
+        if let validated { recordChecked(validated, store: store) }
         return store
     }
 
@@ -118,15 +115,16 @@ public final class PipelineRun {
         }
     }
 
-    /// Reads and validates the deferred registrations — the one place a run does — and
-    /// records what proves them valid (not in a dry run, which changes no state). The
-    /// digest is taken before reading, so a file changed meanwhile is validated again next run.
-    private func loadRegistrations(store: any StateStore) throws(Stop) {
+    /// Reads and validates the deferred registrations — the one place a run does. Returns
+    /// the files as they were before reading, whose digest proves them valid once recorded
+    /// (`recordChecked`): a file changed meanwhile is validated again next run.
+    private func loadRegistrations() throws(Stop) -> [UInt8]? {
         let files = Setup.inputFiles(setup.configuration)
         if let failure = Setup.loadRegistrations(&setup, console: console) { throw Stop(exitCode: failure.exitCode) }
-        if let files { recordChecked(files, store: store) }
+        return files
     }
 
+    /// Records what proves the registrations valid (not in a dry run, which changes no state).
     private func recordChecked(_ files: [UInt8], store: any StateStore) {
         guard !options.dryRun else { return }
         let inputs = Setup.checkedInputs(
@@ -203,7 +201,9 @@ public final class PipelineRun {
             let now = Date()
             let due = try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty
                 || !store.dueDeliveries(channel: .webhook, now: now, limit: 1).isEmpty
-            if due || read.feeds.contains(where: { !$0.articles.isEmpty }) { try loadRegistrations(store: store) }
+            if due || read.feeds.contains(where: { !$0.articles.isEmpty }), let files = try loadRegistrations() {
+                recordChecked(files, store: store)
+            }
         }
         let configuration = setup.configuration
         let matcher = Matcher(registrations: setup.registrations, catalog: configuration.catalog)
