@@ -53,11 +53,17 @@ public protocol MailTransport: AnyObject {
     var confirmsEachMessage: Bool { get }
     /// True when the transport writes messages in mbox form (`RenderedEmail.mboxText`).
     var wantsMboxText: Bool { get }
+    /// The Message-IDs of the messages at the end of the destination that a run killed
+    /// after writing them, before recording them, left there; nil when the destination
+    /// cannot be read back (a pipe, a server). The dispatcher records those as delivered
+    /// instead of sending them again (SPEC 6.4).
+    func messagesWrittenBefore() -> Set<String>?
 }
 
 extension MailTransport {
     public var confirmsEachMessage: Bool { false }
     public var wantsMboxText: Bool { false }
+    public func messagesWrittenBefore() -> Set<String>? { nil }
 }
 
 /// The mbox stream format (mboxrd): a `From ` line, the message with every line that
@@ -233,6 +239,59 @@ public final class MboxTransport: MailTransport {
             fd = -1
         }
         try flush()
+    }
+
+    /// How far back `messagesWrittenBefore` reads: more than the dispatcher can leave
+    /// unrecorded (two chunks) unless messages average over 64 KiB.
+    static let readBack = 32 << 20
+
+    /// The Message-IDs of the complete messages in the mbox's last `readBack` bytes. A
+    /// message is complete when the next one's `From ` line follows it (mboxrd quotes
+    /// every such line inside a message), so the last message of the file never counts:
+    /// a kill may have cut it short, and it is sent again.
+    public func messagesWrittenBefore() -> Set<String>? {
+        guard fd >= 0 else { return [] }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_size > 0 else { return [] }
+        let size = Int(status.st_size)
+        let start = max(0, size - Self.readBack)
+        var tail = [UInt8](repeating: 0, count: size - start)
+        let read = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(start)) }
+        guard read == tail.count else { return [] }
+        return MboxFormat.completeMessageIDs(in: tail, atFileStart: start == 0)
+    }
+}
+
+extension MboxFormat {
+    /// Message-IDs of the messages in `bytes` (part of an mbox; from its first byte when
+    /// `atFileStart`) that the next message's `From ` line follows.
+    static func completeMessageIDs(in bytes: [UInt8], atFileStart: Bool) -> Set<String> {
+        // Where messages start: the file's start, and every `From ` after an empty line.
+        var starts: [Int] = []
+        if atFileStart, bytes.starts(with: "From ".utf8) { starts.append(0) }
+        let from = Array("From ".utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            // Line ends found with memchr (a vectorised scan of up to `readBack` bytes).
+            var index = Bytes.index(of: 0x0A, in: buffer, from: 0)
+            while index + 1 + from.count <= buffer.count {
+                if buffer[index + 1] == 0x0A, buffer[(index + 2)...].starts(with: from) { starts.append(index + 2) }
+                index = Bytes.index(of: 0x0A, in: buffer, from: index + 1)
+            }
+        }
+        var ids: Set<String> = []
+        let header = Array("\nMessage-ID: ".utf8)
+        for (position, start) in starts.enumerated().dropLast() {
+            let end = starts[position + 1]
+            // The header block: up to the first empty line.
+            var headerEnd = start
+            while headerEnd + 1 < end, !(bytes[headerEnd] == 0x0A && bytes[headerEnd + 1] == 0x0A) { headerEnd += 1 }
+            guard let found = bytes[start..<headerEnd].firstRange(of: header) else { continue }
+            var idEnd = found.upperBound
+            while idEnd < headerEnd, bytes[idEnd] != 0x0A { idEnd += 1 }
+            let id = String(decoding: bytes[found.upperBound..<idEnd], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            if !id.isEmpty { ids.insert(id) }
+        }
+        return ids
     }
 }
 

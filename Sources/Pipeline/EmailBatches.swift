@@ -53,7 +53,7 @@ extension EmailDispatcher {
 
         private func claim() -> Handoff<Result<Batch, StateStoreError>> {
             let dispatcher = self.dispatcher
-            return storeQueue.read { store throws(StateStoreError) in
+            return storeQueue.claim { store throws(StateStoreError) in
                 try dispatcher.claimBatch(store: store)
             }
         }
@@ -67,8 +67,8 @@ extension EmailDispatcher {
 
     /// `batch` cut in chunks, in order.
     func chunks(of batch: Batch) -> [Chunk] {
-        stride(from: 0, to: batch.due.count, by: Self.chunkSize).map {
-            Chunk(batch: batch, start: $0, end: min($0 + Self.chunkSize, batch.due.count))
+        stride(from: 0, to: batch.due.count, by: chunkSize).map {
+            Chunk(batch: batch, start: $0, end: min($0 + chunkSize, batch.due.count))
         }
     }
 

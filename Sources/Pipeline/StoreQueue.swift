@@ -1,64 +1,66 @@
 import Foundation
 import StateStore
 
-/// The state store of an email dispatch, worked on a serial queue of its own: due batches
-/// are read ahead, and outcomes recorded behind the sending thread, which then waits for
-/// SQLite only when it has nothing left to send. Jobs run one at a time, in the order they
-/// were queued, so the store is never used by two threads at once.
+/// The state store of an email dispatch: due batches are claimed ahead on a queue of
+/// their own, and outcomes recorded on another — as the sending thread waits, or behind
+/// it — so that a recording never waits for a claim, nor a claim for the disk. The store
+/// allows exactly that overlap (`StateStore`): claims run one at a time on `claims`,
+/// recordings one at a time on `records`.
 final class StoreQueue: @unchecked Sendable {
-    // `store` is used only by jobs on `queue`; `failure` only under `lock`.
+    // `store` is used only by jobs on `records` and `claims`, the one overlap the store
+    // allows; `failure` only under `lock`.
     private let store: any StateStore
-    private let queue = DispatchQueue(label: "critfix.store")
+    private let records = DispatchQueue(label: "critfix.store.records")
+    private let claims = DispatchQueue(label: "critfix.store.claims")
     private let lock = NSLock()
     private var failure: StateStoreError?
-    /// Recordings queued and not yet done. Bounded, so that a crash leaves at most this
-    /// many flushed chunks unmarked (and sent again by the next run), besides the one
-    /// being written.
-    private let recordSlots: DispatchSemaphore
+    /// Recordings queued behind the sending and not yet done: at most one, so that a
+    /// crash leaves at most that one and the chunk being written unrecorded.
+    private let recordSlot = DispatchSemaphore(value: 1)
 
-    init(store: any StateStore, queuedRecords: Int = 1) {
+    init(store: any StateStore) {
         self.store = store
-        recordSlots = DispatchSemaphore(value: queuedRecords)
     }
 
-    /// Queues outcomes to be recorded in one transaction; with `wait`, returns once they
-    /// are. Throws the failure of an earlier recording: after one, nothing more is recorded.
-    func record(_ outcomes: [DeliveryOutcome], wait: Bool = false) throws(StateStoreError) {
+    /// Records outcomes in one transaction: with `wait`, before returning; otherwise
+    /// behind the sending, once the recording queued before is done. Throws the failure
+    /// of an earlier recording: after one, nothing more is recorded.
+    func record(_ outcomes: [DeliveryOutcome], wait: Bool) throws(StateStoreError) {
         try checkFailure()
-        if wait {
-            // On this thread, once the queue is idle: no switch of threads per message.
-            let failed: StateStoreError? = queue.sync {
+        guard wait else {
+            recordSlot.wait()
+            records.async { [self] in
+                defer { recordSlot.signal() }
+                guard lock.withLock({ failure == nil }) else { return }
                 do throws(StateStoreError) {
                     try store.record(outcomes)
-                    return nil
                 } catch {
-                    return error
+                    lock.withLock { failure = error }
                 }
-            }
-            if let failed {
-                lock.withLock { failure = failed }
-                throw failed
             }
             return
         }
-        recordSlots.wait()
-        queue.async { [self] in
-            defer { recordSlots.signal() }
-            guard currentFailure == nil else { return }
+        let failed: StateStoreError? = records.sync {
             do throws(StateStoreError) {
                 try store.record(outcomes)
+                return nil
             } catch {
-                lock.withLock { failure = error }
+                return error
             }
+        }
+        if let failed {
+            lock.withLock { failure = failed }
+            throw failed
         }
     }
 
-    /// Runs `work` after every job queued before it; the hand-off gives its result.
-    func read<T>(_ work: @escaping @Sendable (any StateStore) throws(StateStoreError) -> T)
+    /// Runs `work`, a claim, after the claims queued before it, beside the recordings;
+    /// the hand-off gives its result.
+    func claim<T>(_ work: @escaping @Sendable (any StateStore) throws(StateStoreError) -> T)
         -> Handoff<Result<T, StateStoreError>>
     {
         let result = Handoff<Result<T, StateStoreError>>()
-        queue.async { [self] in
+        claims.async { [self] in
             result.finish(Result { () throws(StateStoreError) -> T in try work(store) })
         }
         return result
@@ -66,7 +68,8 @@ final class StoreQueue: @unchecked Sendable {
 
     /// Waits until every queued job is done.
     func drain() {
-        queue.sync {}
+        claims.sync {}
+        records.sync {}
     }
 
     /// Waits until every queued job is done; throws the first recording's failure.
@@ -75,9 +78,7 @@ final class StoreQueue: @unchecked Sendable {
         try checkFailure()
     }
 
-    private var currentFailure: StateStoreError? { lock.withLock { failure } }
-
     private func checkFailure() throws(StateStoreError) {
-        if let failure = currentFailure { throw failure }
+        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }

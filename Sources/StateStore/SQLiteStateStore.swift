@@ -4,9 +4,16 @@ public import Matching
 
 /// The default state store: one SQLite file in WAL mode, migrations applied on open,
 /// and a lock file beside it so that two runs never work at once.
+///
+/// Claims read on a connection of their own (`claims`): in WAL mode a reader never
+/// blocks the writer, so the next batch of due email is read while the outcomes of the
+/// last one are recorded. Those two may therefore run on two threads at once — the claim
+/// touches only `claims`, `claimed` and the read-only `recordedArticles` — and nothing else.
 public final class SQLiteStateStore: StateStore {
     public let path: String
     let db: SQLiteConnection
+    /// Opened by the first claim; a store in memory has only `db`.
+    private var claimConnection: SQLiteConnection?
     private var lockDescriptor: Int32 = -1
     private var checkpointer: Checkpointer?
 
@@ -44,6 +51,8 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func close() {
+        claimConnection?.close()
+        claimConnection = nil
         db.checkpoint(with: nil)
         checkpointer?.close()
         checkpointer = nil
@@ -235,7 +244,9 @@ public final class SQLiteStateStore: StateStore {
 
     /// Message-ID of the first email of `articleKey` to `address` for `customer`: a
     /// revision's email joins its thread.
-    private func firstMessageID(customer: String, articleKey: String, address: String) throws(StateStoreError) -> String? {
+    private func firstMessageID(customer: String, articleKey: String, address: String, in db: SQLiteConnection)
+        throws(StateStoreError) -> String?
+    {
         let statement = try db.statement(
             """
             SELECT d.message_id FROM notifications n
@@ -260,7 +271,7 @@ public final class SQLiteStateStore: StateStore {
 
     /// An article as stored; nil when there is no such row (a notification never outlives
     /// its article, so it is skipped, as a join would).
-    private func storedArticle(_ version: ArticleVersion) throws(StateStoreError) -> Article? {
+    private func storedArticle(_ version: ArticleVersion, in db: SQLiteConnection) throws(StateStoreError) -> Article? {
         let row = try db.statement("SELECT data FROM articles WHERE key = ? AND revision = ?")
             .bind(.text(version.key), .int(Int64(version.revision)))
         defer { row.reset() }
@@ -282,7 +293,7 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Deliveries
 
     public func dueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
-        try dueDeliveries(channel: channel, now: now, limit: limit, after: nil).map(\.delivery)
+        try dueDeliveries(channel: channel, now: now, limit: limit, after: nil, in: db).map(\.delivery)
     }
 
     /// Where each channel's claims have got to in dispatch order: one process holds the
@@ -291,7 +302,7 @@ public final class SQLiteStateStore: StateStore {
     private var claimed: [Channel: DispatchPosition] = [:]
 
     public func claimDueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
-        let rows = try dueDeliveries(channel: channel, now: now, limit: limit, after: claimed[channel])
+        let rows = try dueDeliveries(channel: channel, now: now, limit: limit, after: claimed[channel], in: claims())
         if let last = rows.last { claimed[channel] = last.position }
         return rows.map(\.delivery)
     }
@@ -307,7 +318,19 @@ public final class SQLiteStateStore: StateStore {
     }
 
     /// Due deliveries in dispatch order; with `after`, only those that come after that position.
-    private func dueDeliveries(channel: Channel, now: Date, limit: Int, after: DispatchPosition?) throws(StateStoreError)
+    /// The connection claims read on.
+    private func claims() throws(StateStoreError) -> SQLiteConnection {
+        if let claimConnection { return claimConnection }
+        guard path != ":memory:" else { return db }
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA query_only=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;")
+        claimConnection = connection
+        return connection
+    }
+
+    private func dueDeliveries(
+        channel: Channel, now: Date, limit: Int, after: DispatchPosition?, in db: SQLiteConnection
+    ) throws(StateStoreError)
         -> [(delivery: DueDelivery, position: DispatchPosition)]
     {
         let columns = """
@@ -354,7 +377,7 @@ public final class SQLiteStateStore: StateStore {
                 // Usually recorded by this run, and then not read again nor decoded.
                 var found = recordedArticles[version] ?? articles[version]
                 if found == nil {
-                    found = try storedArticle(version)
+                    found = try storedArticle(version, in: db)
                     articles[version] = found
                 }
                 guard let article = found else { continue }
@@ -366,7 +389,7 @@ public final class SQLiteStateStore: StateStore {
             let delivery = rows[index].delivery
             if channel == .email, !delivery.isDigest, let first = delivery.notifications.first, first.article.revision > 1 {
                 rows[index].delivery.originalMessageID = try firstMessageID(
-                    customer: delivery.customer, articleKey: first.article.key, address: delivery.address)
+                    customer: delivery.customer, articleKey: first.article.key, address: delivery.address, in: db)
             }
         }
         return rows

@@ -9,7 +9,9 @@ public import Matching
 ///
 /// A run uses it in this order: reads (`feedState`, `seenArticles`, `notifiedBefore`),
 /// then one outbox (`beginOutbox` … `commit`), then claims and outcomes. While an outbox
-/// is open nothing else is called: the outbox may be writing on a thread of its own.
+/// is open nothing else is called: the outbox may be writing on a thread of its own. Calls
+/// come one at a time, except that a claim may run on one thread while outcomes are
+/// recorded on another (a dispatch reads its next batch while it records the last one).
 public protocol StateStore: AnyObject {
     /// Takes the run lock; throws at once (`isLockHeld`) when another process has it.
     func lock() throws(StateStoreError)

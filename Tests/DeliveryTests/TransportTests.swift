@@ -111,6 +111,32 @@ print(json.dumps(out))
         #expect(text.contains("half a mess\n\nFrom a@b "))
     }
 
+    /// What a run killed between writing and recording leaves: the next run's transport
+    /// finds every message followed by another one's `From ` line — never the last one,
+    /// which a kill may have cut short, nor a `From ` line quoted inside a body.
+    @Test func mboxReadsBackTheMessagesWrittenBefore() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/out.mbox"
+        let first = try MboxTransport(path: path)
+        #expect(first.messagesWrittenBefore() == [])
+        for id in ["<a@critfix>", "<b@critfix>", "<c@critfix>"] {
+            try first.send(Self.messageWithFromLines(id: id), envelopeFrom: "a@b")
+        }
+        try first.close()
+        let next = try MboxTransport(path: path)
+        #expect(next.messagesWrittenBefore() == ["<a@critfix>", "<b@critfix>"])
+        // A kill in the middle of the next message: the one before it is whole now.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("From a@b Tue Nov 24 09:30:00 2026\nMessage-ID: <d@critfix>\nSubject: cut".utf8))
+        try handle.close()
+        #expect(next.messagesWrittenBefore() == ["<a@critfix>", "<b@critfix>", "<c@critfix>"])
+        try next.close()
+        // Standard output cannot be read back.
+        #expect(StdoutTransport(fileDescriptor: 1).messagesWrittenBefore() == nil)
+    }
+
     @Test func mboxOpenFailureIsReported() {
         #expect(throws: TransportFailure.self) { try MboxTransport(path: "/nonexistent-critfix-dir/x.mbox") }
         do {
