@@ -30,9 +30,20 @@ final class Checkpointer: @unchecked Sendable {
         queue.async { [self] in
             lock.withLock { scheduled = false }
             // One that cannot open leaves the log to the writer, which folds it in on close.
-            if connection == nil { connection = try? SQLiteConnection(path: path) }
+            if connection == nil { connection = Self.open(path) }
             connection?.checkpoint()
         }
+    }
+
+    /// A connection that has read the database once: until it has, SQLite does not know
+    /// the file is in WAL mode, and a checkpoint does nothing (it reports a log of -1).
+    private static func open(_ path: String) -> SQLiteConnection? {
+        guard let connection = try? SQLiteConnection(path: path) else { return nil }
+        guard (try? connection.execute("SELECT count(*) FROM sqlite_schema")) != nil else {
+            connection.close()
+            return nil
+        }
+        return connection
     }
 
     /// Waits for a running checkpoint and closes the connection.

@@ -108,6 +108,24 @@ import Testing
         #expect(rest.map(\.id) == all.map(\.id).filter { $0 != all[10].id })
     }
 
+    /// The checkpointer folds the log into the database file on its own connection while
+    /// the store is open (a fresh connection must read once before SQLite lets it).
+    @Test func theCheckpointerFoldsTheLogWhileTheStoreIsOpen() throws {
+        let path = directory + "/state.sqlite"
+        let store = try SQLiteStateStore(path: path)
+        var batch = OutboxBatch()
+        batch.articles = (0..<200).map { article("A\($0)") }
+        try store.record(batch)
+        func size(_ file: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0 }
+        let before = size(path)
+        #expect(size(path + "-wal") > 0)
+        let checkpointer = Checkpointer(path: path)
+        checkpointer.schedule()
+        checkpointer.close()
+        #expect(size(path) > before + 100_000, "the articles' pages are in the file now")
+        #expect(try store.seenArticles(["kb/A7"]).count == 1)
+    }
+
     @Test func anOutboxNotCommittedLeavesNoTrace() throws {
         let store = try SQLiteStateStore(path: directory + "/state.sqlite")
         do {
