@@ -69,9 +69,16 @@ enum TextCleaning {
     /// One line of text for a header or a title: every unsafe scalar and run of white
     /// space becomes one space, trimmed; longer than `maxCharacters` characters: cut, "…" added.
     static func line(_ text: String, maxCharacters: Int) -> String {
-        let cleaned: [UInt8]? = withUTF8(text) { bytes in
-            isCleanLine(bytes) ? nil : cleanLine(bytes)
-        }
+        cleaned(text, maxCharacters: maxCharacters, isClean: isCleanLine, clean: cleanLine)
+    }
+
+    /// `text` cleaned by `clean` unless `isClean` finds nothing to do (one scan, no copy),
+    /// then truncated.
+    private static func cleaned(
+        _ text: String, maxCharacters: Int, isClean: (UnsafeBufferPointer<UInt8>) -> Bool,
+        clean: (UnsafeBufferPointer<UInt8>) -> [UInt8]
+    ) -> String {
+        let cleaned: [UInt8]? = withUTF8(text) { bytes in isClean(bytes) ? nil : clean(bytes) }
         guard let cleaned else { return truncate(text, maxCharacters: maxCharacters) }
         return truncate(String(decoding: cleaned, as: UTF8.self), maxCharacters: maxCharacters)
     }
@@ -130,11 +137,7 @@ enum TextCleaning {
     /// Multi-line text for a body: CR LF and CR become LF, other unsafe scalars are
     /// dropped (tab kept), trailing white space of lines and of the text removed.
     static func body(_ text: String, maxCharacters: Int) -> String {
-        let cleaned: [UInt8]? = withUTF8(text) { bytes in
-            isCleanBody(bytes) ? nil : cleanBody(bytes)
-        }
-        guard let cleaned else { return truncate(text, maxCharacters: maxCharacters) }
-        return truncate(String(decoding: cleaned, as: UTF8.self), maxCharacters: maxCharacters)
+        cleaned(text, maxCharacters: maxCharacters, isClean: isCleanBody, clean: cleanBody)
     }
 
     /// True when `body` would return the text unchanged (before truncation).
