@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // A thin Swift face on libcurl's easy interface, shared by fetching, SMTP and webhooks.
         .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: strictSettings),
@@ -42,8 +43,9 @@ let package = Package(
             swiftSettings: strictSettings),
         // Pure matching: an index by product, the rules of SPEC 5, explanations.
         .target(name: "Matching", dependencies: ["Articles"], swiftSettings: strictSettings),
-        // What was seen, notified and delivered: one small protocol, SQLite first.
-        .target(name: "StateStore", dependencies: ["CSQLite", "Articles", "Matching"], swiftSettings: strictSettings),
+        // What was seen, notified and delivered: one small protocol, SQLite and PostgreSQL behind it.
+        .target(
+            name: "StateStore", dependencies: ["CSQLite", "CPostgres", "Articles", "Matching"], swiftSettings: strictSettings),
         // Email rendering and transports.
         .target(
             name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto", "Curl", "CCurl"],

@@ -148,9 +148,7 @@ public enum Commands {
             return ExitStatus.usage
         }
         var store: (any StateStore)?
-        if case .sqlite(let path) = configuration.state, FileManager.default.fileExists(atPath: path) {
-            store = try? SQLiteStateStore(path: path)
-        }
+        if !configuration.state.isMissing { store = try? configuration.state.open() }
         var article = (try? store?.seenArticles([articleKey]))?[articleKey]?.article
         var source = "as recorded in the state"
         if article == nil {

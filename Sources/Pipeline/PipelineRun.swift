@@ -49,7 +49,10 @@ public final class PipelineRun {
             return stop.exitCode
         } catch let error as StateStoreError {
             console.error("critfix: \(error.message)")
-            return error.isLockHeld ? ExitStatus.lockHeld : ExitStatus.software
+            if error.isLockHeld { return ExitStatus.lockHeld }
+            // A database that went away fails the run like a feed that did (SPEC 9): what
+            // was committed stays, and the next run goes on from there.
+            return error.isUnavailable ? ExitStatus.failures : ExitStatus.software
         } catch {
             console.error("critfix: \(error)")
             return ExitStatus.software
@@ -86,11 +89,10 @@ public final class PipelineRun {
     /// then before the state is created, so that a broken file leaves none behind.
     private func openState() throws -> any StateStore {
         let configuration = setup.configuration
-        var fresh = false
-        if case .sqlite(let path) = configuration.state, !FileManager.default.fileExists(atPath: path) { fresh = true }
         var validated: [UInt8]?
-        if fresh, !setup.registrationsLoaded { validated = try loadRegistrations() }
-        let store = try openStore()
+        if configuration.state.isMissing, !setup.registrationsLoaded { validated = try loadRegistrations() }
+        // A dry run changes no state: without a state file it starts from an empty one in memory.
+        let store = try configuration.state.open(emptyWhenMissing: options.dryRun)
         if !options.dryRun { try store.lock() }
         if !setup.registrationsLoaded {
             let checked = try store.checkedDigest(of: "registrations")
@@ -100,19 +102,6 @@ public final class PipelineRun {
         }
         if let validated { recordChecked(validated, store: store) }
         return store
-    }
-
-    private func openStore() throws(StateStoreError) -> any StateStore {
-        switch setup.configuration.state {
-        case .sqlite(let path):
-            // A dry run changes no state: without a state file it starts from an empty one in memory.
-            if options.dryRun, !FileManager.default.fileExists(atPath: path) {
-                return try SQLiteStateStore(path: ":memory:")
-            }
-            return try SQLiteStateStore(path: path)
-        case .postgres:
-            throw StateStoreError("PostgreSQL state is not supported by this build; use an SQLite path for `state`")
-        }
     }
 
     /// Reads and validates the deferred registrations — the one place a run does. Returns
@@ -141,6 +130,8 @@ public final class PipelineRun {
         var failedFeeds: [String]
         /// `name: document ID (URL): reason`, one per ROLIE document that failed.
         var failedDocuments: [String]
+        /// Feeds another run was reading (a shared state): left to it.
+        var skippedFeeds: [String] = []
 
         var hasFailures: Bool { !failedFeeds.isEmpty || !failedDocuments.isEmpty }
     }
@@ -158,6 +149,10 @@ public final class PipelineRun {
             }
         }
         if options.noFetch { feeds = [] }
+        // On a shared state another run may be reading some of the feeds: this one skips them.
+        let mine = try store.lockFeeds(feeds.map(\.name))
+        let skipped = feeds.map(\.name).filter { !mine.contains($0) }
+        feeds = feeds.filter { mine.contains($0.name) }
         var states: [String: FeedState] = [:]
         for feed in feeds {
             if let state = try store.feedState(feed.name) { states[feed.name] = state }
@@ -169,7 +164,7 @@ public final class PipelineRun {
         console.endProgress()
         run.phases.end("read")
 
-        var read = FeedsRead(feeds: loaded, failedFeeds: [], failedDocuments: [])
+        var read = FeedsRead(feeds: loaded, failedFeeds: [], failedDocuments: [], skippedFeeds: skipped)
         for feed in loaded {
             if let failure = feed.failure {
                 read.failedFeeds.append("\(feed.feed.name): \(failure)")

@@ -13,7 +13,9 @@ extension PipelineRun {
         let loaded = read.feeds
         let unchanged = loaded.filter(\.notModified).count
         let unchangedText = unchanged > 0 ? " (\(unchanged) unchanged since the last fetch)" : ""
-        lines.append("feeds: \(loaded.count - read.failedFeeds.count) read\(unchangedText), \(read.failedFeeds.count) failed")
+        let skippedText = read.skippedFeeds.isEmpty ? "" : ", \(read.skippedFeeds.count) left to another run"
+        lines.append(
+            "feeds: \(loaded.count - read.failedFeeds.count) read\(unchangedText), \(read.failedFeeds.count) failed\(skippedText)")
         let listed = loaded.reduce(0) { $0 + $1.listedDocuments }
         if listed > 0 {
             let fetched = loaded.reduce(0) { $0 + $1.documents.count }

@@ -9,16 +9,12 @@ extension Commands {
         let configuration = setup.configuration
         let report: StatusReport
         do throws(StateStoreError) {
-            switch configuration.state {
-            case .sqlite(let path):
-                let store = try SQLiteStateStore(path: FileManager.default.fileExists(atPath: path) ? path : ":memory:")
-                report = try store.status(limit: 1000)
-            case .postgres:
-                throw StateStoreError("PostgreSQL state is not supported by this build")
-            }
+            let store = try configuration.state.open(emptyWhenMissing: true)
+            report = try store.status(limit: 1000)
+            store.close()
         } catch {
             console.error("critfix: \(error.message)")
-            return ExitStatus.software
+            return error.isUnavailable ? ExitStatus.failures : ExitStatus.software
         }
         // Feeds in configuration order, including those never fetched.
         let recorded = Dictionary(report.feeds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

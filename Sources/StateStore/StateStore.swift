@@ -5,7 +5,7 @@ public import Matching
 /// What critfix remembers between runs: feeds' fetch metadata, articles seen with
 /// their revision, notifications, and deliveries as an outbox. Persistence only — the
 /// order of a run is the pipeline's — and small, because there are two backends (SQLite
-/// now, PostgreSQL later).
+/// and PostgreSQL).
 ///
 /// A run uses it in this order: reads (`feedState`, `seenArticles`, `notifiedBefore`),
 /// then one outbox (`beginOutbox` … `commit`), then claims and outcomes. While an outbox
@@ -13,8 +13,14 @@ public import Matching
 /// come one at a time, except that a claim may run on one thread while outcomes are
 /// recorded on another (a dispatch reads its next batch while it records the last one).
 public protocol StateStore: AnyObject {
-    /// Takes the run lock; throws at once (`isLockHeld`) when another process has it.
+    /// Takes the run lock; throws at once (`isLockHeld`) when another process has it. A
+    /// store that several runs share (PostgreSQL) has none: they divide the feeds
+    /// (`lockFeeds`) and claim deliveries one by one.
     func lock() throws(StateStoreError)
+    /// The feeds of `names` this run may read and record: those no other run is working
+    /// on, held until this run's outbox commits or the store closes. The others are
+    /// skipped for this run (SPEC 9). A store one run holds whole gives them all.
+    func lockFeeds(_ names: [String]) throws(StateStoreError) -> Set<String>
     /// Ends the store's use, lock included (deinit does it too): nothing may be called afterwards.
     func close()
 
@@ -50,6 +56,31 @@ public protocol StateStore: AnyObject {
     /// be validated again by a run that has no work for it.
     func checkedDigest(of input: String) throws(StateStoreError) -> String?
     func recordCheckedDigest(_ digest: String, of input: String) throws(StateStoreError)
+}
+
+/// A failure of the state store, with the database's own message.
+public struct StateStoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    /// Another run holds the state lock (exit 75).
+    public var isLockHeld = false
+    /// The state cannot be reached (a PostgreSQL server down or refusing us): the run
+    /// stops with exit 1, and what it recorded stays recorded.
+    public var isUnavailable = false
+    /// SQLite's result code (`SQLITE_FULL` 13, `SQLITE_BUSY` 5, …), when SQLite failed.
+    public var code: Int32?
+
+    public init(_ message: String, code: Int32? = nil) {
+        self.message = message
+        self.code = code
+    }
+
+    static func lockHeld(by holder: String) -> StateStoreError {
+        var error = StateStoreError("another critfix run holds the state lock (\(holder)); try again when it has finished")
+        error.isLockHeld = true
+        return error
+    }
+
+    public var description: String { message }
 }
 
 public struct RunRecord: Sendable, Hashable {

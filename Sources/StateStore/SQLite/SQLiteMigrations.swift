@@ -1,7 +1,7 @@
 import Foundation
 
 /// Named schema migrations, applied in order on open (each once; those missing together, in one transaction).
-enum Migrations {
+enum SQLiteMigrations {
     static let all: [(name: String, sql: String)] = [
         (
             "initial schema",

@@ -1,28 +1,6 @@
 internal import CSQLite
 import Foundation
 
-/// A failure of the SQLite state store, with SQLite's own message.
-public struct StateStoreError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    /// Another run holds the state lock (exit 75).
-    public var isLockHeld = false
-    /// SQLite's result code (`SQLITE_FULL` 13, `SQLITE_BUSY` 5, …), when SQLite failed.
-    public var code: Int32?
-
-    public init(_ message: String, code: Int32? = nil) {
-        self.message = message
-        self.code = code
-    }
-
-    static func lockHeld(by holder: String) -> StateStoreError {
-        var error = StateStoreError("another critfix run holds the state lock (\(holder)); try again when it has finished")
-        error.isLockHeld = true
-        return error
-    }
-
-    public var description: String { message }
-}
-
 // SQLITE_TRANSIENT is a macro that Swift cannot import.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 

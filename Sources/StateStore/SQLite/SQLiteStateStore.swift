@@ -38,7 +38,7 @@ public final class SQLiteStateStore: StateStore {
             PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
             PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;
             """)
-        try Migrations.apply(to: db)
+        try SQLiteMigrations.apply(to: db)
         if path != ":memory:" {
             let checkpointer = Checkpointer(path: path)
             self.checkpointer = checkpointer
@@ -83,6 +83,11 @@ public final class SQLiteStateStore: StateStore {
         ftruncate(descriptor, 0)
         _ = holder.withCString { Glibc.write(descriptor, $0, strlen($0)) }
         lockDescriptor = descriptor
+    }
+
+    /// The file lock (`lock`) holds every feed.
+    public func lockFeeds(_ names: [String]) throws(StateStoreError) -> Set<String> {
+        Set(names)
     }
 
     // MARK: Feeds
@@ -277,17 +282,6 @@ public final class SQLiteStateStore: StateStore {
         defer { row.reset() }
         guard try row.step() else { return nil }
         return try decodeArticle(row.text(0) ?? "").article(parsingRanges: false)
-    }
-
-    /// Sorts undated articles after every dated one.
-    static let undated = 1e15
-
-    static func planRank(_ plan: Plan) -> Int {
-        switch plan {
-        case .elite: 0
-        case .premium: 1
-        case .xtreme: 2
-        }
     }
 
     // MARK: Deliveries

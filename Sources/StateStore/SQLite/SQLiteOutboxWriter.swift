@@ -22,7 +22,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
     private var nextNotification: Int64
     private let inserts: Inserts
     /// Rows not yet handed to the queue.
-    private var pending: [Row] = []
+    private var pending: [OutboxRow] = []
     private static let rowsPerHandOver = 512
 
     init(store: SQLiteStateStore, caughtUp: Bool) throws(StateStoreError) {
@@ -98,7 +98,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
         }
     }
 
-    private func append(_ row: Row) throws(StateStoreError) {
+    private func append(_ row: OutboxRow) throws(StateStoreError) {
         pending.append(row)
         if pending.count == Self.rowsPerHandOver { try handOver() }
     }
@@ -109,27 +109,6 @@ final class SQLiteOutboxWriter: OutboxWriter {
         pending = []
         pending.reserveCapacity(Self.rowsPerHandOver)
         try inserts.insert(rows, now: now, caughtUp: caughtUp)
-    }
-
-    /// A row as the planner's thread made it: only what its columns take (a notification's
-    /// article is a key, not the article, which copying row by row cost 3% of W3's CPU).
-    enum Row: Sendable {
-        case article(key: String, revision: Int, feed: String, data: [UInt8])
-        case notification(NotificationRow)
-        case delivery(OutboxDelivery)
-        case fetches([(name: String, fetch: FetchRecord)])
-    }
-
-    struct NotificationRow: Sendable {
-        var id: Int64
-        var customer: String
-        var plan: Plan
-        var articleKey: String
-        var revision: Int
-        var severity: Int
-        var kind: Kind
-        var published: Double?
-        var matched: [UInt8]
     }
 
     /// The prepared inserts and the queue that runs them.
@@ -166,7 +145,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
         }
 
         /// Queues `rows`; throws the failure of an earlier insert (the transaction is lost).
-        func insert(_ rows: [Row], now: Double, caughtUp: Bool) throws(StateStoreError) {
+        func insert(_ rows: [OutboxRow], now: Double, caughtUp: Bool) throws(StateStoreError) {
             try checkFailure()
             slots.wait()
             queue.async { [self] in
@@ -193,7 +172,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
             if let failure = lock.withLock({ failure }) { throw failure }
         }
 
-        private func insert(_ row: Row, now: Double, caughtUp: Bool) throws(StateStoreError) {
+        private func insert(_ row: OutboxRow, now: Double, caughtUp: Bool) throws(StateStoreError) {
             switch row {
             case .article(let key, let revision, let feed, let data):
                 try article.bind(.text(key), .int(Int64(revision)), .text(feed), .utf8(data), .double(now)).run()
@@ -214,8 +193,8 @@ final class SQLiteOutboxWriter: OutboxWriter {
                     .text(delivery.id), .text(delivery.channel.rawValue), .text(delivery.address),
                     .text(delivery.customer), .int(delivery.isDigest ? 1 : 0), .optional(delivery.messageID),
                     .double(now), .double(now), .double(now), .int(Int64(delivery.severity)),
-                    .int(Int64(SQLiteStateStore.planRank(delivery.plan))),
-                    .double(delivery.published ?? SQLiteStateStore.undated), .text(sortKey)
+                    .int(Int64(DispatchOrder.planRank(delivery.plan))),
+                    .double(delivery.published ?? DispatchOrder.undated), .text(sortKey)
                 ).run()
                 // An id already in the outbox is the same delivery planned again: its items stand.
                 guard db.changes > 0 else { return }
