@@ -72,7 +72,9 @@ let package = Package(
         .testTarget(
             name: "MatchingTests", dependencies: ["Matching", "Configuration", "Articles", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Matching", "Articles"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StateStoreTests", dependencies: ["StateStore", "Matching", "Articles", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "DeliveryTests",
             dependencies: ["Delivery", "Matching", "Configuration", "Articles", "Curl", "CCurl", "TestSupport"],
@@ -83,6 +85,6 @@ let package = Package(
             name: "PipelineTests",
             dependencies: ["Pipeline", "FeedParsing", "StateStore", "Articles", "Configuration", "Delivery", "Matching"],
             swiftSettings: strictSettings),
-        .testTarget(name: "CommandLineTests", dependencies: [], swiftSettings: strictSettings),
+        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
     ]
 )

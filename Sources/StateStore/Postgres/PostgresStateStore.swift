@@ -43,9 +43,15 @@ public final class PostgresStateStore: StateStore {
     /// The server, as messages may name it: without the password.
     public var server: String { db.server }
 
+    /// Lets go of the claims this run made and did not record (they are due again for
+    /// any run at once, not after their lease), then disconnects.
     public func close() {
         leaseKeeper?.stop()
         leaseKeeper = nil
+        if let claimConnection {
+            _ = try? claimConnection.query(
+                "UPDATE deliveries SET claimed_until = NULL WHERE claimed_by = $1 AND claimed_until IS NOT NULL", [runID])
+        }
         claimConnection?.close()
         claimConnection = nil
         db.close()

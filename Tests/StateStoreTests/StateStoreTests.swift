@@ -5,12 +5,8 @@ import Testing
 
 @testable import StateStore
 
-@Suite struct SQLiteStateStoreTests {
-    let directory: String
-
-    init() throws {
-        directory = NSTemporaryDirectory() + "critfix-store-" + UUID().uuidString
-    }
+/// What every state store does, run once on SQLite and once on PostgreSQL.
+@Suite struct StateStoreTests {
 
     func article(_ id: String, revision: Int = 1, severity: Int = 1, published: Double = 1000) -> Article {
         Article(
@@ -27,16 +23,9 @@ import Testing
             notifications: [index], isDigest: false, messageID: "<d-\(n.customer)-\(n.article.id)@x>")
     }
 
-    @Test func createsTheDirectoryAndMigratesOnce() throws {
-        let path = directory + "/nested/state.sqlite"
-        _ = try SQLiteStateStore(path: path)
-        #expect(FileManager.default.fileExists(atPath: path))
-        // Opening again applies nothing twice.
-        _ = try SQLiteStateStore(path: path)
-    }
-
-    @Test func recordsArticlesNotificationsAndDeliveriesInOneOutbox() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func recordsArticlesNotificationsAndDeliveriesInOneOutbox(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         var batch = OutboxBatch()
         batch.articles = [article("A1"), article("A2", severity: 2, published: 500)]
         batch.notifications = [
@@ -64,8 +53,9 @@ import Testing
         #expect(try store.dueDeliveries(channel: .webhook, now: Date().addingTimeInterval(1), limit: 10).isEmpty)
     }
 
-    @Test func equalTimesAreOrderedByArticleKeyNotByInsertion() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func equalTimesAreOrderedByArticleKeyNotByInsertion(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         var batch = OutboxBatch()
         // Same severity, plan, published time and customer: the key decides, whatever the feed order.
         batch.articles = [article("B"), article("A"), article("C")]
@@ -76,8 +66,9 @@ import Testing
         #expect(due.map { $0.notifications[0].article.id } == ["A", "B", "C"])
     }
 
-    @Test func duePagesFollowOneAnotherByKeyWithoutWaitingForOutcomes() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func duePagesFollowOneAnotherByKeyWithoutWaitingForOutcomes(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         var batch = OutboxBatch()
         // Equal severities, plans and times among them, so the row decides some places.
         batch.articles = (0..<7).map { article("A\($0)", severity: $0 % 3 + 1, published: Double(1000 + $0 % 2)) }
@@ -103,31 +94,16 @@ import Testing
         #expect(try store.dueDeliveries(channel: .email, now: now, limit: 100).map(\.id) == all.map(\.id))
         #expect(try store.claimDueDeliveries(channel: .webhook, now: now, limit: 100).isEmpty)
         try store.record([DeliveryOutcome(id: all[10].id, at: now, result: .delivered)])
-        let again = try SQLiteStateStore(path: directory + "/state.sqlite")
+        // A run that ends lets its claims go: the next one claims afresh.
+        store.close()
+        let again = try state.open()
         let rest = try again.claimDueDeliveries(channel: .email, now: now, limit: 100)
         #expect(rest.map(\.id) == all.map(\.id).filter { $0 != all[10].id })
     }
 
-    /// The checkpointer folds the log into the database file on its own connection while
-    /// the store is open (a fresh connection must read once before SQLite lets it).
-    @Test func theCheckpointerFoldsTheLogWhileTheStoreIsOpen() throws {
-        let path = directory + "/state.sqlite"
-        let store = try SQLiteStateStore(path: path)
-        var batch = OutboxBatch()
-        batch.articles = (0..<200).map { article("A\($0)") }
-        try store.record(batch)
-        func size(_ file: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0 }
-        let before = size(path)
-        #expect(size(path + "-wal") > 0)
-        let checkpointer = Checkpointer(path: path)
-        checkpointer.schedule()
-        checkpointer.close()
-        #expect(size(path) > before + 100_000, "the articles' pages are in the file now")
-        #expect(try store.seenArticles(["kb/A7"]).count == 1)
-    }
-
-    @Test func anOutboxNotCommittedLeavesNoTrace() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func anOutboxNotCommittedLeavesNoTrace(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         do {
             let outbox = try store.beginOutbox(caughtUp: false)
             try outbox.add(article("A1"))
@@ -147,8 +123,9 @@ import Testing
         #expect(try store.seenArticles(["kb/A2"]).count == 1)
     }
 
-    @Test func outcomesMoveDeliveriesOutOfTheQueue() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func outcomesMoveDeliveriesOutOfTheQueue(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         var batch = OutboxBatch()
         batch.articles = [article("A1")]
         batch.notifications = ["C1", "C2", "C3"].map { PlannedNotification(customer: $0, plan: .premium, article: batch.articles[0], matched: []) }
@@ -172,51 +149,46 @@ import Testing
         #expect(status.retryingDeliveries.first?.nextAttempt != nil)
     }
 
-    @Test func aRecordedDeliveryIsNeverRecordedTwice() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func aRecordedDeliveryIsNeverRecordedTwice(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         var batch = OutboxBatch()
         batch.articles = [article("A1")]
         batch.notifications = [PlannedNotification(customer: "C", plan: .elite, article: batch.articles[0], matched: [])]
         batch.deliveries = [delivery(batch, 0, address: "c@x.example")]
         try store.record(batch)
-        // The same notification again violates uniqueness: the whole batch rolls back.
-        #expect(throws: StateStoreError.self) { try store.record(batch) }
+        switch backend {
+        case .sqlite:
+            // One run at a time: the same notification again is a fault, and the whole batch rolls back.
+            #expect(throws: StateStoreError.self) { try store.record(batch) }
+        case .postgres:
+            // Several runs: the one that recorded it first keeps it, and the other's is left out.
+            try store.record(batch)
+        }
         #expect(try store.dueDeliveries(channel: .email, now: Date().addingTimeInterval(1), limit: 10).count == 1)
+        #expect(try store.notifiedBefore(articleKey: "kb/A1").count == 1)
     }
 
-    @Test func fetchRecordsCountFailuresInARow() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func fetchRecordsCountFailuresInARow(_ backend: Backend) throws {
+        let store = try TestState(backend).open()
         let at = Date(timeIntervalSince1970: 1_795_512_600)
         try store.recordFetch("kb", FetchRecord(url: "u", at: at, httpStatus: 200, etag: "\"e1\""))
         try store.recordFetch("kb", FetchRecord(url: "u", at: at, httpStatus: 500, error: "HTTP 500"))
         try store.recordFetch("kb", FetchRecord(url: "u", at: at, error: "timeout"))
-        var state = try #require(try store.feedState("kb"))
-        #expect(state.failuresInARow == 2)
-        #expect(state.lastError == "timeout")
-        #expect(state.etag == "\"e1\"")
+        var feed = try #require(try store.feedState("kb"))
+        #expect(feed.failuresInARow == 2)
+        #expect(feed.lastError == "timeout")
+        #expect(feed.etag == "\"e1\"")
         try store.recordFetch("kb", FetchRecord(url: "u", at: at, httpStatus: 304))
-        state = try #require(try store.feedState("kb"))
-        #expect(state.failuresInARow == 0)
-        #expect(state.lastError == nil)
-        #expect(state.etag == "\"e1\"")
+        feed = try #require(try store.feedState("kb"))
+        #expect(feed.failuresInARow == 0)
+        #expect(feed.lastError == nil)
+        #expect(feed.etag == "\"e1\"")
     }
 
-    @Test func aSecondRunIsRefusedWhileTheLockIsHeld() throws {
-        let path = directory + "/state.sqlite"
-        let first = try SQLiteStateStore(path: path)
-        try first.lock()
-        let second = try SQLiteStateStore(path: path)
-        do {
-            try second.lock()
-            Issue.record("the second lock should have failed")
-        } catch {
-            #expect(error.isLockHeld)
-            #expect(error.message.contains("pid \(getpid())"))
-        }
-    }
-
-    @Test func threadingFindsTheFirstMessageOfAnArticleToAContact() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func threadingFindsTheFirstMessageOfAnArticleToAContact(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         var first = OutboxBatch()
         first.articles = [article("A1")]
         first.notifications = [PlannedNotification(customer: "C", plan: .elite, article: first.articles[0], matched: [])]
@@ -234,8 +206,9 @@ import Testing
         #expect(try store.seenArticles(["kb/A1"])["kb/A1"]?.revision == 2)
     }
 
-    @Test func runsAreRecordedNewestFirst() throws {
-        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
+    @Test(arguments: Backend.allCases) func runsAreRecordedNewestFirst(_ backend: Backend) throws {
+        let state = try TestState(backend)
+        let store = try state.open()
         let start = Date(timeIntervalSince1970: 1_795_512_600)
         try store.recordRun(started: start, finished: start.addingTimeInterval(2), exitCode: 0, summary: "first")
         try store.recordRun(started: start.addingTimeInterval(600), finished: start.addingTimeInterval(601), exitCode: 1, summary: "second")
@@ -243,6 +216,53 @@ import Testing
         #expect(runs.map(\.summary) == ["second", "first"])
         #expect(runs.map(\.exitCode) == [1, 0])
         #expect(runs[1].finished == start.addingTimeInterval(2))
+    }
+}
+
+/// What only the SQLite store does: a file, its log, its lock.
+@Suite struct SQLiteStateStoreTests {
+    let directory = NSTemporaryDirectory() + "critfix-store-" + UUID().uuidString
+
+    func article(_ id: String) -> Article { StateStoreTests().article(id) }
+
+    @Test func createsTheDirectoryAndMigratesOnce() throws {
+        let path = directory + "/nested/state.sqlite"
+        _ = try SQLiteStateStore(path: path)
+        #expect(FileManager.default.fileExists(atPath: path))
+        // Opening again applies nothing twice.
+        _ = try SQLiteStateStore(path: path)
+    }
+
+    /// The checkpointer folds the log into the database file on its own connection while
+    /// the store is open (a fresh connection must read once before SQLite lets it).
+    @Test func theCheckpointerFoldsTheLogWhileTheStoreIsOpen() throws {
+        let path = directory + "/state.sqlite"
+        let store = try SQLiteStateStore(path: path)
+        var batch = OutboxBatch()
+        batch.articles = (0..<200).map { article("A\($0)") }
+        try store.record(batch)
+        func size(_ file: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0 }
+        let before = size(path)
+        #expect(size(path + "-wal") > 0)
+        let checkpointer = Checkpointer(path: path)
+        checkpointer.schedule()
+        checkpointer.close()
+        #expect(size(path) > before + 100_000, "the articles' pages are in the file now")
+        #expect(try store.seenArticles(["kb/A7"]).count == 1)
+    }
+
+    @Test func aSecondRunIsRefusedWhileTheLockIsHeld() throws {
+        let path = directory + "/state.sqlite"
+        let first = try SQLiteStateStore(path: path)
+        try first.lock()
+        let second = try SQLiteStateStore(path: path)
+        do {
+            try second.lock()
+            Issue.record("the second lock should have failed")
+        } catch {
+            #expect(error.isLockHeld)
+            #expect(error.message.contains("pid \(getpid())"))
+        }
     }
 }
 
