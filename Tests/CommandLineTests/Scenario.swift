@@ -6,10 +6,16 @@ struct Scenario {
     let directory: String
     var config: String { directory + "/critfix.yaml" }
     var mbox: String { directory + "/out.mbox" }
+    /// The SQLite file (for tests of SQLite alone).
     var state: String { directory + "/state/state.sqlite" }
+    let store: TestState
 
-    init(feeds: [String: String], registrations: String, extraConfig: String = "", feedOptions: [String: String] = [:]) throws {
+    init(
+        feeds: [String: String], registrations: String, extraConfig: String = "", feedOptions: [String: String] = [:],
+        backend: Backend = .sqlite
+    ) throws {
         directory = try CLI.scratch()
+        store = try TestState(backend, directory: directory)
         var feedList = ""
         for name in feeds.keys.sorted() {
             try CLI.write(feeds[name]!, to: directory + "/feeds/\(name).xml")
@@ -18,7 +24,7 @@ struct Scenario {
         }
         try CLI.write(
             """
-            state: state/state.sqlite
+            state: \(store.yaml)
             registrations: registrations.yaml
             feeds:
             \(feedList)products:
