@@ -15,6 +15,7 @@ internal import Yams
 /// | key | type | default |
 /// | --- | --- | --- |
 /// | `state` | a path (SQLite) or a `postgres://` / `postgresql://` URL | `.critfix/state.sqlite` |
+/// | `state_lease` | duration > 0: how long a PostgreSQL claim lasts unless its run renews it | 60s |
 /// | `registrations` | path | required |
 /// | `feeds[].name` | `[a-z0-9._-]+`, unique | required |
 /// | `feeds[].url` | `http(s)://`, `file:///PATH` (kept as written) or a path | required |
@@ -90,7 +91,7 @@ struct ConfigurationReader {
     /// Set by `readEmail` when both credential variables are.
     var emailCredentials: SMTPCredentials?
 
-    static let topKeys = ["state", "registrations", "feeds", "products", "email", "webhooks", "fetch", "targets"]
+    static let topKeys = ["state", "state_lease", "registrations", "feeds", "products", "email", "webhooks", "fetch", "targets"]
     static let feedKeys = ["name", "url", "ca_file", "defaults", "timeout", "alert_after"]
     static let defaultsKeys = ["product", "kind", "severity"]
     static let productKeys = ["id", "name", "aliases", "critical_notifications", "cpe", "purl"]
@@ -133,10 +134,12 @@ struct ConfigurationReader {
         var webhooks = WebhookSettings()
         var fetch = FetchSettings()
         var targets: [Plan: [Int: Int]] = [:]
+        var stateLease: Double?
         for (keyNode, value) in checker.entries(top, "") {
             guard let key = checker.key(keyNode, "") else { continue }
             switch key {
             case "state": if let location = stateLocation(value) { state = location }
+            case "state_lease": stateLease = checker.duration(value, "state_lease", positive: true)
             case "registrations":
                 sawRegistrations = true
                 registrations = path(value, "registrations", what: "the path of the registrations file")
@@ -164,6 +167,7 @@ struct ConfigurationReader {
             path: file, state: state, registrations: registrations, feeds: feeds, catalog: catalog, email: email,
             webhooks: webhooks, fetch: fetch, targets: targets)
         configuration.emailCredentials = emailCredentials
+        if let stateLease { configuration.stateLease = stateLease }
         return configuration
     }
 

@@ -5,6 +5,9 @@ public struct CritfixConfiguration: Sendable {
     /// The configuration file itself (absolute path).
     public var path: String
     public var state: StateLocation
+    /// How long a claim on a delivery lasts in a shared (PostgreSQL) state unless the run
+    /// that made it renews it: the wait before the claims of a run that died are taken over.
+    public var stateLease: Double = 60
     /// Absolute path of the registrations file.
     public var registrations: String
     public var feeds: [FeedConfiguration]

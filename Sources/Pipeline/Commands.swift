@@ -148,7 +148,7 @@ public enum Commands {
             return ExitStatus.usage
         }
         var store: (any StateStore)?
-        if !configuration.state.isMissing { store = try? configuration.state.open() }
+        if !configuration.state.isMissing { store = try? configuration.openState() }
         var article = (try? store?.seenArticles([articleKey]))?[articleKey]?.article
         var source = "as recorded in the state"
         if article == nil {

@@ -92,7 +92,7 @@ public final class PipelineRun {
         var validated: [UInt8]?
         if configuration.state.isMissing, !setup.registrationsLoaded { validated = try loadRegistrations() }
         // A dry run changes no state: without a state file it starts from an empty one in memory.
-        let store = try configuration.state.open(emptyWhenMissing: options.dryRun)
+        let store = try configuration.openState(emptyWhenMissing: options.dryRun)
         if !options.dryRun { try store.lock() }
         if !setup.registrationsLoaded {
             let checked = try store.checkedDigest(of: "registrations")

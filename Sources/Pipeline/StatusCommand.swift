@@ -9,7 +9,7 @@ extension Commands {
         let configuration = setup.configuration
         let report: StatusReport
         do throws(StateStoreError) {
-            let store = try configuration.state.open(emptyWhenMissing: true)
+            let store = try configuration.openState(emptyWhenMissing: true)
             report = try store.status(limit: 1000)
             store.close()
         } catch {

@@ -29,6 +29,17 @@ struct TestState {
     /// The `state:` value of critfix.yaml (relative to it, for SQLite).
     var yaml: String { backend == .sqlite ? "state/state.sqlite" : location }
 
+    /// Points the configuration file at this state, in place of the `state:` line it has.
+    /// On PostgreSQL the claims of a run killed by a test expire after `lease`, not a minute.
+    func use(in config: String, lease: String = "1s") throws {
+        var lines = try String(contentsOfFile: config, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        lines.removeAll { $0.hasPrefix("state:") || $0.hasPrefix("state_lease:") }
+        lines.insert("state: \(yaml)", at: 0)
+        if backend == .postgres { lines.insert("state_lease: \(lease)", at: 1) }
+        try CLI.write(lines.joined(separator: "\n"), to: config)
+    }
+
     /// The rows of a query, each one's columns joined by `|`.
     func query(_ sql: String) throws -> [String] {
         let result: CLI.Result
