@@ -59,6 +59,9 @@ public final class PipelineRun {
         }
     }
 
+    /// How long a run waits for the feeds another run is recording (`awaitFeeds`).
+    static let feedWait: Double = 120
+
     /// Thrown by a stage that ends the run early, with this exit code (its reason printed).
     struct Stop: Error {
         var exitCode: Int32
@@ -73,6 +76,9 @@ public final class PipelineRun {
         if options.dryRun { return finishDryRun(read, plan, store: store, &run) }
         var sent = Sent()
         if !options.catchUp {
+            // Feeds another run is recording will have deliveries due in a moment: wait for
+            // them, so that this run shares the sending (SPEC 9) rather than end idle.
+            try store.awaitFeeds(read.skippedFeeds, timeout: Self.feedWait)
             sent.email = try sendEmail(store: store)
             run.phases.end("deliver")
             sent.webhooks = try sendWebhooks(store: store)

@@ -21,6 +21,10 @@ public protocol StateStore: AnyObject {
     /// on, held until this run's outbox commits or the store closes. The others are
     /// skipped for this run (SPEC 9). A store one run holds whole gives them all.
     func lockFeeds(_ names: [String]) throws(StateStoreError) -> Set<String>
+    /// Waits until the runs that held these feeds (`lockFeeds` gave them to another run)
+    /// have recorded them, or `timeout` seconds: their new deliveries are then due, and
+    /// this run can take its share of them.
+    func awaitFeeds(_ names: [String], timeout: Double) throws(StateStoreError)
     /// Ends the store's use, lock included (deinit does it too): nothing may be called afterwards.
     func close()
 

@@ -26,6 +26,12 @@ struct TestState {
         }
     }
 
+    /// A state that exists already (a database on a cluster of the test's own).
+    init(backend: Backend, location: String) {
+        self.backend = backend
+        self.location = location
+    }
+
     /// The `state:` value of critfix.yaml (relative to it, for SQLite).
     var yaml: String { backend == .sqlite ? "state/state.sqlite" : location }
 

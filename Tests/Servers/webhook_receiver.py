@@ -28,6 +28,7 @@ Routes, by the first path segment:
   /gone/…          410
   /redirect/…      302 to /ok/…
   /slow/…          waits 60 s before answering (longer than any test's timeout)
+  /slow50/…        200 after 50 ms, as a busy endpoint answers
 """
 
 import base64
@@ -174,6 +175,9 @@ class Handler(BaseHTTPRequestHandler):
             headers.append(("Location", "/ok/" + "/".join(parts[1:])))
         elif route == "slow":
             status = 200  # after a minute: see below
+        elif route == "slow50":
+            status = 200
+            time.sleep(0.05)
         else:
             status = 404
         if not quiet:

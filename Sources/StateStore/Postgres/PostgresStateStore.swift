@@ -50,7 +50,10 @@ public final class PostgresStateStore: StateStore {
         leaseKeeper = nil
         if let claimConnection {
             _ = try? claimConnection.query(
-                "UPDATE deliveries SET claimed_until = NULL WHERE claimed_by = $1 AND claimed_until IS NOT NULL", [runID])
+                """
+                UPDATE deliveries SET claimed_until = NULL WHERE id IN (
+                    SELECT id FROM deliveries WHERE claimed_by = $1 AND claimed_until IS NOT NULL ORDER BY id FOR UPDATE)
+                """, [runID])
         }
         claimConnection?.close()
         claimConnection = nil
@@ -68,6 +71,24 @@ public final class PostgresStateStore: StateStore {
             if row.bool(0, 0) { held.insert(name) }
         }
         return held
+    }
+
+    /// Takes each feed's lock, waiting at most until `timeout` all told, and lets it go
+    /// at once: the run that held it has committed (or died, which lets it go too).
+    public func awaitFeeds(_ names: [String], timeout: Double) throws(StateStoreError) {
+        let deadline = Date().addingTimeInterval(timeout)
+        defer { _ = try? db.execute("SET lock_timeout = 0") }
+        for name in names {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { return }
+            try db.execute("SET lock_timeout = \(max(1, Int(left * 1000)))")
+            do {
+                try db.query("SELECT pg_advisory_lock($1)", [String(Self.feedLockKey(name))])
+                try db.query("SELECT pg_advisory_unlock($1)", [String(Self.feedLockKey(name))])
+            } catch where !error.isUnavailable {
+                return  // the wait ran out (lock_timeout): the rest is for a later run
+            }
+        }
     }
 
     /// Lets go of the feeds' locks (the outbox has committed what the run read).
@@ -414,7 +435,8 @@ public final class PostgresStateStore: StateStore {
                 next.append(nil)
             }
         }
-        // One statement for the batch. Only a delivery this run claimed — or that nobody
+        // One statement for the batch, its rows locked in one order (by id), so that two
+        // runs recording at once never wait on each other in a circle. Only a delivery this run claimed — or that nobody
         // claimed — takes an outcome: a lease that expired and was taken over is the
         // other run's now. The lease is let go; `claimed_by` stays, so this run does not
         // claim the delivery again.
@@ -428,6 +450,7 @@ public final class PostgresStateStore: StateStore {
             FROM unnest($1::text[], $2::text[], $3::double precision[], $4::text[], $5::double precision[])
                 AS o(id, result, at, error, next)
             WHERE d.id = o.id AND (d.claimed_by IS NULL OR d.claimed_by = $6)
+              AND d.id IN (SELECT id FROM deliveries WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
             """,
             [
                 PostgresText.array(ids), PostgresText.array(results), PostgresText.array(times),
@@ -542,7 +565,10 @@ final class LeaseKeeper: @unchecked Sendable {
             _ = try? db.query(
                 """
                 UPDATE deliveries SET claimed_until = extract(epoch FROM clock_timestamp()) + $2
-                WHERE claimed_by = $1 AND claimed_until IS NOT NULL AND status IN ('pending', 'retrying')
+                WHERE id IN (
+                    SELECT id FROM deliveries
+                    WHERE claimed_by = $1 AND claimed_until IS NOT NULL AND status IN ('pending', 'retrying')
+                    FOR UPDATE SKIP LOCKED)
                 """, [runID, PostgresText.double(leaseSeconds)])
         }
         timer.resume()

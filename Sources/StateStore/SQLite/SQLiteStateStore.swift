@@ -90,6 +90,9 @@ public final class SQLiteStateStore: StateStore {
         Set(names)
     }
 
+    /// No other run holds a feed.
+    public func awaitFeeds(_ names: [String], timeout: Double) throws(StateStoreError) {}
+
     // MARK: Feeds
 
     public func feedState(_ name: String) throws(StateStoreError) -> FeedState? {
