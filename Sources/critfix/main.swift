@@ -8,7 +8,7 @@ struct Critfix: ParsableCommand {
         commandName: "critfix",
         abstract: "Notify registered customers of critical fixes published in vendor feeds.",
         version: Product.version,
-        subcommands: [Run.self, CatchUp.self, Check.self, Parse.self, Explain.self, Status.self])
+        subcommands: [Run.self, CatchUp.self, Check.self, Parse.self, Explain.self, Status.self, State.self])
 }
 
 struct ConfigOption: ParsableArguments {
@@ -133,6 +133,34 @@ extension Critfix {
             let console = Console()
             let setup = try options.load(console)
             try finish(Commands.status(setup: setup, json: format == "json", console: console))
+        }
+    }
+
+    struct State: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Work on the state itself.", subcommands: [Copy.self])
+
+        struct Copy: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Copy the whole state between SQLite and PostgreSQL.",
+                discussion: """
+                    With --to, the configured state is copied into LOCATION; with --from, LOCATION is \
+                    copied into the configured state. LOCATION is an SQLite file (a path) or a \
+                    postgres:// URL; the destination must be empty. Stop the cron jobs first.
+                    """)
+            @OptionGroup var options: ConfigOption
+            @Option(name: .customLong("to"), help: "Copy the configured state into this location.") var destination: String?
+            @Option(name: .customLong("from"), help: "Copy this location into the configured state.") var source: String?
+
+            func validate() throws {
+                guard (destination == nil) != (source == nil) else { throw ValidationError("give exactly one of --to and --from") }
+            }
+
+            func run() throws {
+                let console = Console()
+                let setup = try options.load(console)
+                try finish(Commands.copyState(setup: setup, to: destination, from: source, console: console))
+            }
         }
     }
 }

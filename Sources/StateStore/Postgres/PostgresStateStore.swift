@@ -43,6 +43,9 @@ public final class PostgresStateStore: StateStore {
     /// The server, as messages may name it: without the password.
     public var server: String { db.server }
 
+    /// A `postgres://` URL as messages may show it: without its password or query.
+    public static func displayName(_ url: String) -> String { PostgresURL.redacted(url) }
+
     /// Lets go of the claims this run made and did not record (they are due again for
     /// any run at once, not after their lease), then disconnects.
     public func close() {

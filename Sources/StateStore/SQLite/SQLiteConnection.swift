@@ -126,6 +126,11 @@ struct Statement {
 
     @discardableResult
     func bind(_ values: Value...) -> Statement {
+        bind(values)
+    }
+
+    @discardableResult
+    func bind(_ values: [Value]) -> Statement {
         var bound = self
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
