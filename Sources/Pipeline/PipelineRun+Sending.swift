@@ -57,8 +57,13 @@ extension PipelineRun {
     /// `WebhookDispatcher`).
     func sendWebhooks(store: any StateStore) throws(StateStoreError) -> DispatchReport {
         guard setup.registrationsLoaded else { return DispatchReport() }
+        let settings = setup.configuration.webhooks
+        // Alone, a run claims big pages (fewer queries); sharing the state with other runs,
+        // a few rounds of its POSTs at a time, so that the last pages do not leave the
+        // other runs idle while one works through them.
+        let pageSize = store.isShared ? max(16, 4 * min(settings.concurrency, WebhookDispatcher.maxConcurrency)) : 512
         let dispatcher = WebhookDispatcher(
-            store: store, settings: setup.configuration.webhooks, customers: customersByID(), now: Date())
+            store: store, settings: settings, customers: customersByID(), now: Date(), pageSize: pageSize)
         let report = try dispatcher.dispatch { done in self.console.progress("sending webhooks: \(done)") }
         console.endProgress()
         return report

@@ -13,6 +13,9 @@ public import Matching
 /// come one at a time, except that a claim may run on one thread while outcomes are
 /// recorded on another (a dispatch reads its next batch while it records the last one).
 public protocol StateStore: AnyObject {
+    /// Whether several runs may work on this store at once (PostgreSQL): then each claims
+    /// smaller batches, so that the work splits evenly among them.
+    var isShared: Bool { get }
     /// Takes the run lock; throws at once (`isLockHeld`) when another process has it. A
     /// store that several runs share (PostgreSQL) has none: they divide the feeds
     /// (`lockFeeds`) and claim deliveries one by one.

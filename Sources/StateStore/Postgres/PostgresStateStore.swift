@@ -63,6 +63,8 @@ public final class PostgresStateStore: StateStore {
         db.close()
     }
 
+    public var isShared: Bool { true }
+
     /// Several runs may share the state: there is no lock on all of it (SPEC 9), only on
     /// each feed (`lockFeeds`) and each claimed delivery.
     public func lock() throws(StateStoreError) {}

@@ -85,6 +85,9 @@ public final class SQLiteStateStore: StateStore {
         lockDescriptor = descriptor
     }
 
+    /// One run at a time: `lock`.
+    public var isShared: Bool { false }
+
     /// The file lock (`lock`) holds every feed.
     public func lockFeeds(_ names: [String]) throws(StateStoreError) -> Set<String> {
         Set(names)
