@@ -148,7 +148,14 @@ public enum Commands {
             return ExitStatus.usage
         }
         var store: (any StateStore)?
-        if !configuration.state.isMissing { store = try? configuration.openState() }
+        if !configuration.state.isMissing {
+            do {
+                store = try configuration.openState()
+            } catch {
+                // The feed can still say what the article is now.
+                console.error("critfix: warning: \(error.message); reading the article from its feed")
+            }
+        }
         var article = (try? store?.seenArticles([articleKey]))?[articleKey]?.article
         var source = "as recorded in the state"
         if article == nil {

@@ -37,14 +37,15 @@ import Testing
     /// customers — IOS 15.7(3)M, IOS XE 16.5.1, and RHEL 8 resolved by CPE — with severity
     /// thresholds get exactly these notices, in dispatch order. The list was worked out by
     /// hand from the documents' affected versions (Scripts/advisory-reference's reading).
-    @Test func vendorAdvisoriesReachExactlyTheAffectedCustomers() throws {
+    @Test(arguments: Backend.allCases) func vendorAdvisoriesReachExactlyTheAffectedCustomers(_ backend: Backend) throws {
         let directory = try CLI.scratch()
+        let state = try TestState(backend, directory: directory)
         let paths = try Self.allFixtures(under: "cvrf/cisco") + Self.allFixtures(under: "cvrf/redhat")
             + Self.allFixtures(under: "csaf")
         let feedList = Self.feeds(paths).map { "  - name: \($0.0)\n    url: \($0.1)\n" }.joined()
         try CLI.write(
             """
-            state: state/state.sqlite
+            state: \(state.yaml)
             registrations: registrations.yaml
             feeds:
             \(feedList)\(Self.vendorCatalog)
@@ -111,7 +112,7 @@ import Testing
     /// SPEC 2.6 from a real HTTP server: the first run fetches every document, the second
     /// only the one whose `updated` changed (conditionally), a wrong `.sha256` fails only
     /// its document, and that document is fetched again next run.
-    @Test func rolieFetchesOnlyNewOrChangedDocuments() throws {
+    @Test(arguments: Backend.allCases) func rolieFetchesOnlyNewOrChangedDocuments(_ backend: Backend) throws {
         let server = try FeedServer()
         let documents = ["cisco-sa-20180328-smi2", "rhsa-2021_5186", "rhsa-2022_0011", "2022-evd-uc-04-001"]
         for name in documents {
@@ -150,7 +151,7 @@ import Testing
                   - id: openshift
                     name: OpenShift Container Platform
                     cpe: ["cpe:2.3:a:redhat:openshift:4.6"]
-                """)
+                """, backend: backend)
 
         let first = try scenario.run(["--summary"])
         #expect(first.status == 1)
@@ -203,7 +204,7 @@ import Testing
 
     /// A ROLIE feed is untrusted: one served over HTTP never makes critfix read a local
     /// file, whatever its `src` or `hash` link says; its other documents go on.
-    @Test func aRemoteROLIEFeedCannotNameLocalFiles() throws {
+    @Test(arguments: Backend.allCases) func aRemoteROLIEFeedCannotNameLocalFiles(_ backend: Backend) throws {
         let server = try FeedServer()
         let good = try String(contentsOfFile: Self.realworld + "/csaf/2022-evd-uc-04-001.json", encoding: .utf8)
         try server.publish("good.json", good)
@@ -221,7 +222,7 @@ import Testing
         let scenario = try RemoteScenario(
             feeds: [("csaf", server.url("feeds/rolie.json"), "")],
             registrations: Self.oneCustomer(products: #"{ product: abc, version: "4.0" }"#),
-            catalog: "products:\n  - id: abc\n    name: ABC")
+            catalog: "products:\n  - id: abc\n    name: ABC", backend: backend)
         let run = try scenario.run()
         #expect(run.status == 1)
         #expect(run.stderr.contains(
@@ -233,8 +234,9 @@ import Testing
 
     /// A ROLIE feed listing more documents than `fetch.max_documents` is read over several
     /// runs, newest first, and a failed document that the feed no longer lists is forgotten.
-    @Test func largeROLIEFeedsAreReadOverSeveralRuns() throws {
+    @Test(arguments: Backend.allCases) func largeROLIEFeedsAreReadOverSeveralRuns(_ backend: Backend) throws {
         let directory = try CLI.scratch()
+        let state = try TestState(backend, directory: directory)
         let names = ["rhsa-2021_5186", "rhsa-2022_0011", "cisco-sa-20180328-smi2", "2022-evd-uc-04-001"]
         for name in names {
             try FileManager.default.copyItem(
@@ -250,7 +252,7 @@ import Testing
         try writeFeed()
         try CLI.write(
             """
-            state: state/state.sqlite
+            state: \(state.yaml)
             registrations: registrations.yaml
             feeds:
               - { name: csaf, url: rolie.json }
@@ -294,8 +296,9 @@ import Testing
     }
 
     /// Hostile CSAF (SPEC 2.5): each fails its own feed with a reason; the other feed delivers.
-    @Test func hostileJSONFailsOnlyItsFeed() throws {
+    @Test(arguments: Backend.allCases) func hostileJSONFailsOnlyItsFeed(_ backend: Backend) throws {
         let directory = try CLI.scratch()
+        let state = try TestState(backend, directory: directory)
         let nested = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         try CLI.write(nested, to: directory + "/feeds/nested.json")
         var huge = Data("{\"document\": {\"csaf_version\": \"2.0\", \"title\": \"".utf8)
@@ -312,7 +315,7 @@ import Testing
             to: directory + "/feeds/good.json")
         try CLI.write(
             """
-            state: state/state.sqlite
+            state: \(state.yaml)
             registrations: registrations.yaml
             feeds:
               - { name: nested, url: feeds/nested.json }
@@ -344,11 +347,13 @@ import Testing
     /// The sample data: every advice names the customer's release line, never a version
     /// below the installed one; the Red Hat-shaped advisory reaches ACME through the
     /// catalog's CPE; the CSAF document parses as `csaf`.
-    @Test func theDemoAdvisesByReleaseLine() throws {
+    @Test(arguments: Backend.allCases) func theDemoAdvisesByReleaseLine(_ backend: Backend) throws {
         let directory = try CLI.scratch()
         for file in try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot + "/Feeds") where !file.hasPrefix(".") {
             try FileManager.default.copyItem(atPath: CLI.packageRoot + "/Feeds/" + file, toPath: directory + "/" + file)
         }
+        // The demo's own state file on SQLite; on PostgreSQL a database of the test's.
+        if backend == .postgres { try TestState(backend, directory: directory).use(in: directory + "/critfix.yaml") }
         let run = try CLI.critfix(["run", "--config", directory + "/critfix.yaml"])
         #expect(run.status == 0, "\(run.stderr)")
         // The mail stream, read back by Python's mailbox and email packages.

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 @Suite struct ExplainAndStatusTests {
-    @Test func explainSaysRuleByRule() throws {
-        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations)
+    @Test(arguments: Backend.allCases) func explainSaysRuleByRule(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations, backend: backend)
         // Before any run the article is read from its feed.
         let before = try CLI.critfix(["explain", "P1", "kb/A1", "--config", scenario.config])
         #expect(before.status == 0, "\(before.stderr)")
@@ -24,8 +24,8 @@ import Testing
         #expect(try CLI.critfix(["explain", "E1", "kb/none", "--config", scenario.config]).status == 2)
     }
 
-    @Test func statusShowsFeedsAndDeliveries() throws {
-        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations)
+    @Test(arguments: Backend.allCases) func statusShowsFeedsAndDeliveries(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations, backend: backend)
         #expect(try scenario.run().status == 0)
         let text = try CLI.critfix(["status", "--config", scenario.config])
         #expect(text.status == 0)

@@ -107,14 +107,16 @@ struct RemoteScenario {
     let directory: String
     var config: String { directory + "/critfix.yaml" }
     var mbox: String { directory + "/out.mbox" }
+    let store: TestState
 
     /// `feeds`: name -> (url, extra YAML lines for the feed, already indented by 4).
     /// `catalog`: the `products` section; by default ERP LN, every feed's default product.
     init(
         feeds: [(String, String, String)], registrations: String = allCustomersOnERPLN, extraConfig: String = "",
-        catalog: String? = nil
+        catalog: String? = nil, backend: Backend = .sqlite
     ) throws {
         directory = try CLI.scratch()
+        store = try TestState(backend, directory: directory)
         var feedList = ""
         for (name, url, options) in feeds {
             feedList += "  - name: \(name)\n    url: \(url)\n"
@@ -123,7 +125,7 @@ struct RemoteScenario {
         }
         try CLI.write(
             """
-            state: state/state.sqlite
+            state: \(store.yaml)
             registrations: registrations.yaml
             feeds:
             \(feedList)\(catalog ?? "products:\n  - id: erp-ln\n    name: ERP LN")

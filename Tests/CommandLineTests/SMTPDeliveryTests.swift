@@ -45,16 +45,18 @@ import Testing
         ])
     }
 
-    static func scenario(_ transport: String, _ emailKeys: [String] = [], retryDelays: String = "[0s]") throws -> Scenario {
-        let scenario = try Scenario(feeds: ["kb": feed], registrations: registrations)
+    static func scenario(
+        _ transport: String, _ emailKeys: [String] = [], retryDelays: String = "[0s]", backend: Backend
+    ) throws -> Scenario {
+        let scenario = try Scenario(feeds: ["kb": feed], registrations: registrations, backend: backend)
         try scenario.useTransport(transport, emailKeys + ["retry_delays: \(retryDelays)"])
         return scenario
     }
 
-    @Test func deliversEveryMessageOverOneConnection() throws {
+    @Test(arguments: Backend.allCases) func deliversEveryMessageOverOneConnection(_ backend: Backend) throws {
         let server = try SMTPTestServer()
         defer { server.stop() }
-        let scenario = try Self.scenario(server.url, ["envelope_from: bounces@support.example.com"])
+        let scenario = try Self.scenario(server.url, ["envelope_from: bounces@support.example.com"], backend: backend)
         let first = try scenario.run()
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(first.stderr.isEmpty && first.stdout.isEmpty)
@@ -106,8 +108,8 @@ import Testing
         #expect(server.connections() == 1)
     }
 
-    @Test func startTLSWithAuthenticationAndAnInternalCA() throws {
-        let scenario = try Self.scenario("smtp://127.0.0.1:1")
+    @Test(arguments: Backend.allCases) func startTLSWithAuthenticationAndAnInternalCA(_ backend: Backend) throws {
+        let scenario = try Self.scenario("smtp://127.0.0.1:1", backend: backend)
         let certificate = try TestCertificate(in: scenario.directory)
         let server = try SMTPTestServer(["--starttls", certificate.certificate, certificate.key, "--auth", "critfix:s3cret-Pa55"])
         defer { server.stop() }
@@ -134,8 +136,8 @@ import Testing
         #expect(try scenario.deliveryCounts(environment: good)["delivered"] == 6)
     }
 
-    @Test func aCertificateNotTrustedIsATLSFailureThatNamesCAFile() throws {
-        let scenario = try Self.scenario("smtp://127.0.0.1:1")
+    @Test(arguments: Backend.allCases) func aCertificateNotTrustedIsATLSFailureThatNamesCAFile(_ backend: Backend) throws {
+        let scenario = try Self.scenario("smtp://127.0.0.1:1", backend: backend)
         let certificate = try TestCertificate(in: scenario.directory)
         let server = try SMTPTestServer(["--starttls", certificate.certificate, certificate.key])
         defer { server.stop() }
@@ -148,8 +150,8 @@ import Testing
         #expect(try scenario.deliveryCounts() == ["pending": 5, "retrying": 1, "dead": 0, "delivered": 0])
     }
 
-    @Test func smtpsSpeaksTLSFromTheStart() throws {
-        let scenario = try Self.scenario("smtp://127.0.0.1:1")
+    @Test(arguments: Backend.allCases) func smtpsSpeaksTLSFromTheStart(_ backend: Backend) throws {
+        let scenario = try Self.scenario("smtp://127.0.0.1:1", backend: backend)
         let certificate = try TestCertificate(in: scenario.directory)
         let server = try SMTPTestServer(["--smtps", certificate.certificate, certificate.key])
         defer { server.stop() }
@@ -161,13 +163,13 @@ import Testing
         #expect(server.connections() == 1)
     }
 
-    @Test func serverDownLosesNothingAndTheNextRunDeliversEachOnce() throws {
+    @Test(arguments: Backend.allCases) func serverDownLosesNothingAndTheNextRunDeliversEachOnce(_ backend: Backend) throws {
         // A port that was just closed: connections are refused.
         let probe = try SMTPTestServer()
         let port = probe.port
         let directory = probe.directory
         probe.stop()
-        let scenario = try Self.scenario("smtp://127.0.0.1:\(port)")
+        let scenario = try Self.scenario("smtp://127.0.0.1:\(port)", backend: backend)
         let down = try scenario.run()
         #expect(down.status == 1)
         let lines = stderrLines(down)
@@ -195,9 +197,9 @@ import Testing
         #expect(try server.messages().count == 6)
     }
 
-    @Test func aServerAnswering451LosesNothing() throws {
+    @Test(arguments: Backend.allCases) func aServerAnswering451LosesNothing(_ backend: Backend) throws {
         let failing = try SMTPTestServer(["--fail-all", "451 4.3.0 Mail system busy, try again later"])
-        let scenario = try Self.scenario(failing.url)
+        let scenario = try Self.scenario(failing.url, backend: backend)
         let busy = try scenario.run()
         failing.stop()
         #expect(busy.status == 1)
@@ -221,10 +223,10 @@ import Testing
     /// message — the operator's problem, not the messages'. Email stops for the run, every
     /// due delivery stays due with the reply as its last error and no attempt counted, the
     /// run exits 1 saying so, and once the sender is accepted everything goes out.
-    @Test func aRefusedEnvelopeSenderStopsEmailAndCountsNoAttempt() throws {
+    @Test(arguments: Backend.allCases) func aRefusedEnvelopeSenderStopsEmailAndCountsNoAttempt(_ backend: Backend) throws {
         let reply = "550 5.7.1 Sender address rejected: not owned by user"
         let refusing = try SMTPTestServer(["--fail-all", reply])
-        let scenario = try Self.scenario(refusing.url)
+        let scenario = try Self.scenario(refusing.url, backend: backend)
         let refused = try scenario.run()
         refusing.stop()
         #expect(refused.status == 1)
@@ -234,9 +236,7 @@ import Testing
             ], "\(refused.stderr)")
         #expect(try refusing.messages().isEmpty)
         #expect(try scenario.deliveryCounts() == ["pending": 6, "retrying": 0, "dead": 0, "delivered": 0])
-        let stored = try CLI.python(
-            "import sqlite3,sys; print('\\n'.join(f'{r[0]}|{r[1]}' for r in sqlite3.connect(sys.argv[1]).execute(\"select attempts, last_error from deliveries\")))",
-            [scenario.directory + "/state/state.sqlite"]).stdout.split(separator: "\n")
+        let stored = try scenario.store.query("SELECT attempts, last_error FROM deliveries")
         #expect(stored.count == 6)
         #expect(stored.allSatisfy { $0 == "0|SMTP server 127.0.0.1:\(refusing.port) refused the envelope sender (email.envelope_from, else email.from): \(reply)" }, "\(stored)")
 
@@ -248,10 +248,10 @@ import Testing
         #expect(try scenario.deliveryCounts() == ["pending": 0, "retrying": 0, "dead": 0, "delivered": 6])
     }
 
-    @Test func aRefusedRecipientIsDeadWithTheServersReplyAndOnlyThatOne() throws {
+    @Test(arguments: Backend.allCases) func aRefusedRecipientIsDeadWithTheServersReplyAndOnlyThatOne(_ backend: Backend) throws {
         let server = try SMTPTestServer(["--reject", "bad@en1.example"])
         defer { server.stop() }
-        let scenario = try Self.scenario(server.url)
+        let scenario = try Self.scenario(server.url, backend: backend)
         let result = try scenario.run()
         #expect(result.status == 1)
         let reply = "550 5.1.1 <bad@en1.example>: no such user"
@@ -277,11 +277,11 @@ import Testing
         #expect(try server.messages().count == 5)
     }
 
-    @Test func givesUpAfterMaxAttempts() throws {
+    @Test(arguments: Backend.allCases) func givesUpAfterMaxAttempts(_ backend: Backend) throws {
         let probe = try SMTPTestServer()
         let port = probe.port
         probe.stop()
-        let scenario = try Self.scenario("smtp://127.0.0.1:\(port)", ["max_attempts: 2"])
+        let scenario = try Self.scenario("smtp://127.0.0.1:\(port)", ["max_attempts: 2"], backend: backend)
         for _ in 0..<2 { #expect(try scenario.run().status == 1) }
         // Each run touches the first due delivery only (the same one: it comes first in
         // dispatch order); its second failure is its last.

@@ -84,8 +84,8 @@ import Testing
         ])
     }
 
-    @Test func runsSendmailWithTheEnvelopeSenderAndJudgesItsExitStatus() throws {
-        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations)
+    @Test(arguments: Backend.allCases) func runsSendmailWithTheEnvelopeSenderAndJudgesItsExitStatus(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations, backend: backend)
         let sendmail = try Self.standIn(in: scenario.directory)
         try scenario.useTransport("sendmail:\(sendmail)", ["envelope_from: bounces@support.example.com", "retry_delays: [0s]"])
         let result = try scenario.run()
@@ -126,8 +126,8 @@ import Testing
             == ["ops@acme.example", "cto@acme.example", "later@acme.example"])
     }
 
-    @Test func withoutEnvelopeFromThereIsNoDashF() throws {
-        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations)
+    @Test(arguments: Backend.allCases) func withoutEnvelopeFromThereIsNoDashF(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations, backend: backend)
         let sendmail = try Self.standIn(in: scenario.directory)
         try scenario.useTransport("sendmail:bin/sendmail")
         _ = try scenario.run()
@@ -137,8 +137,8 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: sendmail))
     }
 
-    @Test func aMissingProgramStopsTheRunAndLosesNothing() throws {
-        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations)
+    @Test(arguments: Backend.allCases) func aMissingProgramStopsTheRunAndLosesNothing(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations, backend: backend)
         try scenario.useTransport("sendmail:/nonexistent/critfix-test/sendmail")
         let result = try scenario.run()
         #expect(result.status == 1)
@@ -152,9 +152,12 @@ import Testing
 
     /// `critfix run | formail -s sendmail -t` with the stdout transport: formail splits
     /// the mbox stream and runs sendmail (a stand-in on PATH) once per message.
-    @Test func theStdoutStreamThroughFormailArrivesIntact() throws {
-        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations
-            .replacingOccurrences(of: "later@", with: "sales@").replacingOccurrences(of: "nouser@", with: "dev@"))
+    @Test(arguments: Backend.allCases) func theStdoutStreamThroughFormailArrivesIntact(_ backend: Backend) throws {
+        let scenario = try Scenario(
+            feeds: ["kb": Self.feed],
+            registrations: Self.registrations
+                .replacingOccurrences(of: "later@", with: "sales@").replacingOccurrences(of: "nouser@", with: "dev@"),
+            backend: backend)
         _ = try Self.standIn(in: scenario.directory)
         try scenario.useTransport("stdout")
         let command = "critfix run --config critfix.yaml | tee stream.mbox | formail -s sendmail -t"
@@ -185,8 +188,8 @@ import Testing
 
     /// `critfix run --summary | mail -s …` (mailutils or bsd-mailx: the `sendmail`
     /// variable in ~/.mailrc names the stand-in).
-    @Test func theSummaryThroughMailArrives() throws {
-        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations)
+    @Test(arguments: Backend.allCases) func theSummaryThroughMailArrives(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": Self.feed], registrations: Self.registrations, backend: backend)
         _ = try Self.standIn(in: scenario.directory)
         try CLI.write("set sendmail=\(scenario.directory)/bin/sendmail\n", to: scenario.directory + "/.mailrc")
         let command = "critfix run --config critfix.yaml --summary | mail -s 'critfix run' support-ops@example.com"

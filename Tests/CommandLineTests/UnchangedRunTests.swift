@@ -4,8 +4,8 @@ import Testing
 /// A run with nothing new must be cheap (cron, every few minutes) and still notice a
 /// changed feed file or a changed, broken registrations file.
 @Suite struct UnchangedRunTests {
-    @Test func anUnchangedFeedFileIsNotReadAgain() throws {
-        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations)
+    @Test(arguments: Backend.allCases) func anUnchangedFeedFileIsNotReadAgain(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations, backend: backend)
         #expect(try scenario.run().status == 0)
         let sent = try scenario.messages().count
         #expect(sent > 0)
@@ -39,8 +39,8 @@ import Testing
         #expect(try scenario.messages().count > sent)
     }
 
-    @Test func aBrokenRegistrationsFileIsCaughtEvenWhenNothingChanged() throws {
-        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations)
+    @Test(arguments: Backend.allCases) func aBrokenRegistrationsFileIsCaughtEvenWhenNothingChanged(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations, backend: backend)
         #expect(try scenario.run().status == 0)
         let sent = try scenario.messages().count
 
@@ -57,7 +57,7 @@ import Testing
         #expect(try scenario.messages().count == sent)
     }
 
-    @Test func anUnsetSecretVariableIsCaughtEvenWhenNothingChanged() throws {
+    @Test(arguments: Backend.allCases) func anUnsetSecretVariableIsCaughtEvenWhenNothingChanged(_ backend: Backend) throws {
         let registrations = RunTests.registrations + """
 
               - id: W1
@@ -68,7 +68,7 @@ import Testing
                   - url: https://hooks.w1.example/critfix
                     secret_env: W1_HOOK_SECRET
             """
-        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: registrations)
+        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: registrations, backend: backend)
         let secret = ["W1_HOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
         let first = try CLI.critfix(["run", "--config", scenario.config], environment: secret)
         #expect(first.status == 0, "\(first.stderr)")

@@ -8,7 +8,7 @@ import Testing
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func tenMistakesGiveTenLocatedErrorsAndNothingIsDone() throws {
+    @Test(arguments: Backend.allCases) func tenMistakesGiveTenLocatedErrorsAndNothingIsDone(_ backend: Backend) throws {
         let registrations = """
             customers:
               - id: C1
@@ -36,7 +36,7 @@ import Testing
               - id: C4
                 plan: elite
             """
-        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: registrations)
+        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: registrations, backend: backend)
         for command in [["check"], ["run"]] {
             let result = try CLI.critfix(command + ["--config", scenario.config])
             #expect(result.status == 65, "\(command): \(result.stderr)")
@@ -52,12 +52,17 @@ import Testing
             }
             #expect(located.contains { $0.contains("registrations.yaml:24:") && $0.contains("customers[3]") })
         }
-        #expect(!FileManager.default.fileExists(atPath: scenario.state))
+        switch backend {
+        case .sqlite: #expect(!FileManager.default.fileExists(atPath: scenario.state))
+        case .postgres:
+            // A database is always there: the run connected to it, and recorded nothing.
+            #expect(try scenario.store.query("SELECT count(*) FROM articles UNION ALL SELECT count(*) FROM feeds") == ["0", "0"])
+        }
         #expect(!FileManager.default.fileExists(atPath: scenario.mbox))
     }
 
-    @Test func anInvalidConfigurationExits78() throws {
-        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations)
+    @Test(arguments: Backend.allCases) func anInvalidConfigurationExits78(_ backend: Backend) throws {
+        let scenario = try Scenario(feeds: ["kb": RunTests.firstFeed()], registrations: RunTests.registrations, backend: backend)
         var config = try String(contentsOfFile: scenario.config, encoding: .utf8)
         config += "\nfeeeds: []\n"
         try CLI.write(config, to: scenario.config)
@@ -65,7 +70,13 @@ import Testing
         #expect(result.status == 78)
         #expect(result.stderr.contains("critfix.yaml:"))
         #expect(result.stderr.contains("feeeds"))
-        #expect(!FileManager.default.fileExists(atPath: scenario.state))
+        switch backend {
+        case .sqlite: #expect(!FileManager.default.fileExists(atPath: scenario.state))
+        case .postgres:
+            // Stopped before it knew where the state is: the database is as it was made, without a table.
+            #expect(try scenario.store.query(
+                "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')") == ["0"])
+        }
     }
 
     @Test func usageErrorsExit2() throws {
@@ -77,7 +88,7 @@ import Testing
         #expect(help.stdout.contains("catch-up"))
     }
 
-    @Test func hostileFeedsAreReportedAndTheOthersDelivered() throws {
+    @Test(arguments: Backend.allCases) func hostileFeedsAreReportedAndTheOthersDelivered(_ backend: Backend) throws {
         let secret = try CLI.scratch() + "/secret.txt"
         try CLI.write("TOP-SECRET-MARKER-7f3a", to: secret)
         let xxe = """
@@ -107,7 +118,7 @@ import Testing
             feeds: [
                 "good": RunTests.firstFeed(), "xxe": xxe, "laughs": laughs, "deep": deep, "truncated": truncated,
                 "undefined": "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>&nbsp;</title></channel></rss>",
-            ], registrations: RunTests.registrations)
+            ], registrations: RunTests.registrations, backend: backend)
         try Data([0x3C, 0x72, 0x73, 0x73, 0x3E, 0xC3, 0x28, 0xFF, 0x3C, 0x2F, 0x72, 0x73, 0x73, 0x3E])
             .write(to: URL(fileURLWithPath: scenario.directory + "/feeds/invalid-utf8.xml"))
         var config = try String(contentsOfFile: scenario.config, encoding: .utf8)
@@ -134,10 +145,10 @@ import Testing
         #expect(feeds.first { $0["name"] as? String == "good" }?["articles"] as? Int == 3)
     }
 
-    @Test func aFeedFailingAgainIsReportedFromAlertAfter() throws {
+    @Test(arguments: Backend.allCases) func aFeedFailingAgainIsReportedFromAlertAfter(_ backend: Backend) throws {
         let scenario = try Scenario(
             feeds: ["good": RunTests.firstFeed(), "broken": "<rss><channel>"], registrations: RunTests.registrations,
-            feedOptions: ["broken": "    alert_after: 2\n"])
+            feedOptions: ["broken": "    alert_after: 2\n"], backend: backend)
         let first = try scenario.run()
         #expect(first.status == 1)
         #expect(!first.stderr.contains("broken"))

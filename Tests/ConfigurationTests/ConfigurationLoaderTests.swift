@@ -136,6 +136,8 @@ import Testing
             try load("state: postgres://critfix:pw@db.example:5432/critfix").state
                 == .postgres(url: "postgres://critfix:pw@db.example:5432/critfix"))
         #expect(try load("state: /var/lib/critfix/state.sqlite").state == .sqlite(path: "/var/lib/critfix/state.sqlite"))
+        #expect(try load("state: /var/lib/critfix/state.sqlite").stateLease == 60)
+        #expect(try load("state_lease: 2m").stateLease == 120)
         #expect(
             try load("state: ~/critfix/state.sqlite", environment: ["HOME": "/home/ops"]).state
                 == .sqlite(path: "/home/ops/critfix/state.sqlite"))
