@@ -83,6 +83,7 @@ final class PostgresConnection {
         let status = PQresultStatus(start)
         PQclear(start)
         guard status == PGRES_COPY_IN else { throw failure(sql) }
+        // The bytes are valid inside withUnsafeBytes; libpq copies them into its buffer before returning.
         let sent = data.withUnsafeBytes { bytes in
             bytes.isEmpty ? 1 : PQputCopyData(handle, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
         }
@@ -158,6 +159,7 @@ final class PostgresRows {
     func text(_ row: Int, _ column: Int) -> String? {
         guard !isNull(row, column), let value = PQgetvalue(result, Int32(row), Int32(column)) else { return nil }
         let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+        // Owned by the result, which `self` keeps alive; copied into the String here.
         return value.withMemoryRebound(to: UInt8.self, capacity: length) {
             String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }

@@ -275,8 +275,44 @@ public final class PostgresStateStore: StateStore {
         return try deliveries(rows, channel: channel, in: db)
     }
 
+    /// Where this run's claims of each channel have got to in dispatch order. A claim reads
+    /// on from there rather than from the start: the index still holds the entries of what
+    /// this run claimed and sent (dead rows until a vacuum), and scanning past them at every
+    /// claim made W2's sending 2.5 times slower.
+    private var claimedUpTo: [Channel: DispatchKey] = [:]
+
     public func claimDueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
         let connection = try claims()
+        var rows = try claim(channel: channel, now: now, limit: limit, after: claimedUpTo[channel], on: connection)
+        if let last = rows.map(\.key).max() { claimedUpTo[channel] = max(last, claimedUpTo[channel] ?? last) }
+        if rows.count < limit, claimedUpTo[channel] != nil {
+            // The end of the order: once more from the start, for what came due behind this
+            // run's place since (another run's lease that expired, a delivery it let go).
+            rows += try claim(channel: channel, now: now, limit: limit - rows.count, after: nil, on: connection)
+        }
+        if !rows.isEmpty, leaseKeeper == nil {
+            leaseKeeper = try LeaseKeeper(url: url, runID: runID, leaseSeconds: leaseSeconds)
+        }
+        leaseKeeper?.hold(rows.map(\.delivery.id))
+        return rows.sorted { $0.key < $1.key }.map(\.delivery)
+    }
+
+    /// Claims up to `limit` due deliveries after `after` (from the start when nil).
+    private func claim(
+        channel: Channel, now: Date, limit: Int, after: DispatchKey?, on connection: PostgresConnection
+    ) throws(StateStoreError) -> [(delivery: DueDelivery, key: DispatchKey)] {
+        var parameters: [String?] = [
+            channel.rawValue, PostgresText.double(now.timeIntervalSince1970), String(limit), runID,
+            PostgresText.double(leaseSeconds),
+        ]
+        var position = ""
+        if let after {
+            position = "AND (severity, plan_rank, sort_published, customer_sort, seq) > ($6, $7, $8, $9, $10)"
+            parameters += [
+                String(after.severity), String(after.planRank), PostgresText.double(after.published), after.customerSort,
+                String(after.seq),
+            ]
+        }
         // A claim is committed at once: the row locks go, the lease stays. Claims this run
         // made before are never handed out again, whatever their lease (as in SQLite).
         let rows = try connection.query(
@@ -286,28 +322,18 @@ public final class PostgresStateStore: StateStore {
                 WHERE channel = $1 AND status IN ('pending', 'retrying') AND next_attempt <= $2
                   AND claimed_by IS DISTINCT FROM $4
                   AND (claimed_until IS NULL OR claimed_until < extract(epoch FROM clock_timestamp()))
+                  \(position)
                 ORDER BY severity, plan_rank, sort_published, customer_sort, seq
                 LIMIT $3 FOR UPDATE SKIP LOCKED)
             UPDATE deliveries d SET claimed_by = $4, claimed_until = extract(epoch FROM clock_timestamp()) + $5
             FROM due WHERE d.id = due.id
             RETURNING d.id, d.address, d.customer, d.attempts, d.message_id, d.is_digest, d.created,
                       d.severity, d.plan_rank, d.sort_published, d.customer_sort, d.seq
-            """,
-            [
-                channel.rawValue, PostgresText.double(now.timeIntervalSince1970), String(limit), runID,
-                PostgresText.double(leaseSeconds),
-            ])
-        if rows.count > 0, leaseKeeper == nil {
-            leaseKeeper = try LeaseKeeper(url: url, runID: runID, leaseSeconds: leaseSeconds)
-        }
-        // RETURNING keeps no order: put the claim in dispatch order.
-        var due = try deliveries(rows, channel: channel, in: connection)
-        let positions = Dictionary(
-            (0..<rows.count).map { row in
-                (rows.text(row, 0) ?? "", DispatchKey(rows, row))
-            }, uniquingKeysWith: { first, _ in first })
-        due.sort { positions[$0.id]! < positions[$1.id]! }
-        return due
+            """, parameters)
+        let keys = Dictionary(
+            (0..<rows.count).map { row in (rows.text(row, 0) ?? "", DispatchKey(rows, row)) },
+            uniquingKeysWith: { first, _ in first })
+        return try deliveries(rows, channel: channel, in: connection).map { ($0, keys[$0.id]!) }
     }
 
     private static let deliveryColumns = """
@@ -417,6 +443,7 @@ public final class PostgresStateStore: StateStore {
 
     public func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError) {
         guard !outcomes.isEmpty else { return }
+        defer { leaseKeeper?.release(outcomes.map(\.id)) }
         var ids: [String] = [], results: [String] = [], times: [String] = [], errors: [String?] = [], next: [String?] = []
         for outcome in outcomes {
             ids.append(outcome.id)
@@ -554,29 +581,50 @@ public final class PostgresStateStore: StateStore {
 
 /// Renews this run's leases on a thread and connection of its own, every third of a
 /// lease, until the run ends: a claim outlives a slow batch, and a run that dies lets
-/// its claims go within one lease.
+/// its claims go within one lease. It renews the deliveries this run claimed (`hold`)
+/// that are still claimed by it and not yet recorded.
 final class LeaseKeeper: @unchecked Sendable {
-    // `db` is used only on `queue` (the timer's handler, then `stop`).
+    // `db` is used only on `queue` (the timer's handler, then `stop`); `held` only under `lock`.
     private let db: PostgresConnection
     private let queue = DispatchQueue(label: "critfix.lease")
     private let timer: any DispatchSourceTimer
+    private let lock = NSLock()
+    private var held: Set<String> = []
 
     init(url: String, runID: String, leaseSeconds: Double) throws(StateStoreError) {
         db = try PostgresConnection(url: url)
         timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + leaseSeconds / 3, repeating: leaseSeconds / 3)
-        timer.setEventHandler { [db] in
+        timer.setEventHandler { [self] in
+            let ids = lock.withLock { Array(held) }
+            guard !ids.isEmpty else { return }
             // A failure here is the run's to see, on its own connection.
-            _ = try? db.query(
+            let rows = try? db.query(
                 """
                 UPDATE deliveries SET claimed_until = extract(epoch FROM clock_timestamp()) + $2
                 WHERE id IN (
                     SELECT id FROM deliveries
-                    WHERE claimed_by = $1 AND claimed_until IS NOT NULL AND status IN ('pending', 'retrying')
+                    WHERE id = ANY($3::text[]) AND claimed_by = $1 AND claimed_until IS NOT NULL
                     FOR UPDATE SKIP LOCKED)
-                """, [runID, PostgresText.double(leaseSeconds)])
+                RETURNING id
+                """, [runID, PostgresText.double(leaseSeconds), PostgresText.array(ids)])
+            if let rows {
+                let still = (0..<rows.count).compactMap { rows.text($0, 0) }
+                // Those not renewed were recorded meanwhile, or are another run's now.
+                lock.withLock { held.subtract(Set(ids).subtracting(still)) }
+            }
         }
         timer.resume()
+    }
+
+    /// Deliveries this run has just claimed.
+    func hold(_ ids: [String]) {
+        lock.withLock { held.formUnion(ids) }
+    }
+
+    /// Deliveries whose outcome is recorded: their claim is over.
+    func release(_ ids: [String]) {
+        lock.withLock { held.subtract(ids) }
     }
 
     func stop() {
