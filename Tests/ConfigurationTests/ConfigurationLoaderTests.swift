@@ -223,7 +223,7 @@ import Testing
             """)
         #expect(
             problems == [
-                "2:1: feed: unknown key 'feed': did you mean 'feeds'? (allowed keys: state, registrations, feeds, products, email, webhooks, fetch, targets)",
+                "2:1: feed: unknown key 'feed': did you mean 'feeds'? (allowed keys: state, state_lease, registrations, feeds, products, email, webhooks, fetch, targets)",
                 "6:5: feeds[0].timout: unknown key 'timout': did you mean 'timeout'? (allowed keys: name, url, ca_file, defaults, timeout, alert_after)",
                 "7:25: feeds[0].defaults.product: 'x' is not a product in the catalog (products)",
                 "7:28: feeds[0].defaults.sevrity: unknown key 'sevrity': did you mean 'severity'? (allowed keys: product, kind, severity)",
