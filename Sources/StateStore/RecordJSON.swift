@@ -359,3 +359,24 @@ enum RecordJSON {
         }
     }
 }
+
+extension RecordJSON {
+    /// An article record as a store read it: a record that cannot be read is the state's
+    /// fault, said as such.
+    static func storedArticle(_ text: String) throws(StateStoreError) -> ArticleRecord {
+        do {
+            return try decodeArticle(text)
+        } catch {
+            throw StateStoreError("the state database holds an unreadable article record: \(text.prefix(80))")
+        }
+    }
+
+    /// A notification's matched products as a store read them.
+    static func storedMatched(_ text: String) throws(StateStoreError) -> [MatchedProduct] {
+        do {
+            return try decodeMatched(text)
+        } catch {
+            throw StateStoreError("the state database holds an unreadable notification record: \(text.prefix(80))")
+        }
+    }
+}

@@ -74,13 +74,7 @@ final class PostgresOutboxWriter: OutboxWriter {
             id = block.next()
             ids = block
         }
-        let article = notification.article
-        try append(
-            .notification(
-                NotificationRow(
-                    id: id!, customer: notification.customer, plan: notification.plan, articleKey: article.key,
-                    revision: article.revision, severity: article.severity, kind: article.kind,
-                    published: article.published?.timeIntervalSince1970, matched: RecordJSON.encode(notification.matched))))
+        try append(.notification(NotificationRow(id: id!, notification)))
         return id!
     }
 
@@ -129,43 +123,26 @@ final class PostgresOutboxWriter: OutboxWriter {
 
     /// The queue that sends the batches.
     final class Inserts: @unchecked Sendable {
-        // `db` is used only by jobs on `queue` while the outbox is open; `failure` only under `lock`.
+        // `db` is used only by jobs on `queue` while the outbox is open.
         private let db: PostgresConnection
-        private let queue = DispatchQueue(label: "critfix.outbox")
-        private let lock = NSLock()
-        private var failure: StateStoreError?
-        /// Batches handed over and not yet sent: memory stays bounded.
-        private let slots = DispatchSemaphore(value: 2)
+        /// Batches handed over and not yet written: memory stays bounded.
+        private let queue = OutboxQueue(slots: 2)
 
         init(db: PostgresConnection) {
             self.db = db
         }
 
+        /// Queues `rows`; throws the failure of an earlier batch (the transaction is lost).
         func insert(_ rows: [OutboxRow], now: Double, caughtUp: Bool) throws(StateStoreError) {
-            try checkFailure()
-            slots.wait()
-            queue.async { [self] in
-                defer { slots.signal() }
-                guard lock.withLock({ failure == nil }) else { return }
-                do throws(StateStoreError) {
-                    try send(rows, now: now, caughtUp: caughtUp)
-                } catch {
-                    lock.withLock { failure = error }
-                }
-            }
+            try queue.submit { [self] () throws(StateStoreError) in try send(rows, now: now, caughtUp: caughtUp) }
         }
 
         func drain() {
-            queue.sync {}
+            queue.drain()
         }
 
         func finish() throws(StateStoreError) {
-            drain()
-            try checkFailure()
-        }
-
-        private func checkFailure() throws(StateStoreError) {
-            if let failure = lock.withLock({ failure }) { throw failure }
+            try queue.finish()
         }
 
         private func send(_ rows: [OutboxRow], now: Double, caughtUp: Bool) throws(StateStoreError) {

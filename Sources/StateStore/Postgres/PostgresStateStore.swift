@@ -227,7 +227,7 @@ public final class PostgresStateStore: StateStore {
                 WHERE key = ANY($1::text[]) ORDER BY key, revision DESC
                 """, [PostgresText.array(page)])
             for row in 0..<rows.count {
-                let record = try decodeArticle(rows.text(row, 2) ?? "")
+                let record = try RecordJSON.storedArticle(rows.text(row, 2) ?? "")
                 result[rows.text(row, 0) ?? ""] = SeenArticle(revision: Int(rows.int(row, 1)), article: record.article)
             }
         }
@@ -395,7 +395,7 @@ public final class PostgresStateStore: StateStore {
             let version = ArticleVersion(key: items.text(row, 2) ?? "", revision: Int(items.int(row, 3)))
             guard let at = index[items.text(row, 0) ?? ""], let article = recordedArticles[version] ?? articles[version]
             else { continue }
-            let matched = try decodeMatched(items.text(row, 4) ?? "[]")
+            let matched = try RecordJSON.storedMatched(items.text(row, 4) ?? "[]")
             deliveries[at].notifications.append(
                 StoredNotification(customer: items.text(row, 1) ?? "", article: article, matched: matched))
         }
@@ -428,7 +428,7 @@ public final class PostgresStateStore: StateStore {
         var articles: [ArticleVersion: Article] = [:]
         for row in 0..<rows.count {
             let version = ArticleVersion(key: rows.text(row, 0) ?? "", revision: Int(rows.int(row, 1)))
-            articles[version] = try decodeArticle(rows.text(row, 2) ?? "").article(parsingRanges: false)
+            articles[version] = try RecordJSON.storedArticle(rows.text(row, 2) ?? "").article(parsingRanges: false)
         }
         return articles
     }
@@ -558,24 +558,6 @@ public final class PostgresStateStore: StateStore {
             INSERT INTO checked_inputs(what, digest, checked) VALUES ($1, $2, $3)
             ON CONFLICT(what) DO UPDATE SET digest = $2, checked = $3
             """, [input, digest, PostgresText.double(Date().timeIntervalSince1970)])
-    }
-
-    // MARK: Encoding
-
-    private func decodeArticle(_ text: String) throws(StateStoreError) -> ArticleRecord {
-        do {
-            return try RecordJSON.decodeArticle(text)
-        } catch {
-            throw StateStoreError("the state database holds an unreadable article record: \(text.prefix(80))")
-        }
-    }
-
-    private func decodeMatched(_ text: String) throws(StateStoreError) -> [MatchedProduct] {
-        do {
-            return try RecordJSON.decodeMatched(text)
-        } catch {
-            throw StateStoreError("the state database holds an unreadable notification record: \(text.prefix(80))")
-        }
     }
 }
 

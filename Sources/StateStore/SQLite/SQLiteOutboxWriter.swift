@@ -64,13 +64,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
     func add(_ notification: PlannedNotification) throws(StateStoreError) -> Int64 {
         let id = nextNotification
         nextNotification += 1
-        let article = notification.article
-        try append(
-            .notification(
-                NotificationRow(
-                    id: id, customer: notification.customer, plan: notification.plan, articleKey: article.key,
-                    revision: article.revision, severity: article.severity, kind: article.kind,
-                    published: article.published?.timeIntervalSince1970, matched: RecordJSON.encode(notification.matched))))
+        try append(.notification(NotificationRow(id: id, notification)))
         return id
     }
 
@@ -113,13 +107,10 @@ final class SQLiteOutboxWriter: OutboxWriter {
 
     /// The prepared inserts and the queue that runs them.
     final class Inserts: @unchecked Sendable {
-        // The statements are used only by jobs on `queue`; `failure` only under `lock`.
+        // The statements are used only by jobs on `queue`.
         private let db: SQLiteConnection
-        private let queue = DispatchQueue(label: "critfix.outbox")
-        private let lock = NSLock()
-        private var failure: StateStoreError?
-        /// Batches handed over and not yet inserted: memory stays bounded.
-        private let slots = DispatchSemaphore(value: 4)
+        /// Batches handed over and not yet written: memory stays bounded.
+        private let queue = OutboxQueue(slots: 4)
         private let article: Statement
         private let notification: Statement
         private let delivery: Statement
@@ -145,31 +136,19 @@ final class SQLiteOutboxWriter: OutboxWriter {
         }
 
         /// Queues `rows`; throws the failure of an earlier insert (the transaction is lost).
+        /// Queues `rows`; throws the failure of an earlier batch (the transaction is lost).
         func insert(_ rows: [OutboxRow], now: Double, caughtUp: Bool) throws(StateStoreError) {
-            try checkFailure()
-            slots.wait()
-            queue.async { [self] in
-                defer { slots.signal() }
-                guard lock.withLock({ failure == nil }) else { return }
-                do throws(StateStoreError) {
-                    for row in rows { try insert(row, now: now, caughtUp: caughtUp) }
-                } catch {
-                    lock.withLock { failure = error }
-                }
+            try queue.submit { [self] () throws(StateStoreError) in
+                for row in rows { try insert(row, now: now, caughtUp: caughtUp) }
             }
         }
 
         func drain() {
-            queue.sync {}
+            queue.drain()
         }
 
         func finish() throws(StateStoreError) {
-            drain()
-            try checkFailure()
-        }
-
-        private func checkFailure() throws(StateStoreError) {
-            if let failure = lock.withLock({ failure }) { throw failure }
+            try queue.finish()
         }
 
         private func insert(_ row: OutboxRow, now: Double, caughtUp: Bool) throws(StateStoreError) {

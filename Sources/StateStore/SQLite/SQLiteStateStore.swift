@@ -231,7 +231,7 @@ public final class SQLiteStateStore: StateStore {
         for key in keys {
             let row = statement.bind(.text(key))
             if try row.step(), let data = row.text(1) {
-                let record = try decodeArticle(data)
+                let record = try RecordJSON.storedArticle(data)
                 result[key] = SeenArticle(revision: Int(row.int(0)), article: record.article)
             }
             statement.reset()
@@ -287,7 +287,7 @@ public final class SQLiteStateStore: StateStore {
             .bind(.text(version.key), .int(Int64(version.revision)))
         defer { row.reset() }
         guard try row.step() else { return nil }
-        return try decodeArticle(row.text(0) ?? "").article(parsingRanges: false)
+        return try RecordJSON.storedArticle(row.text(0) ?? "").article(parsingRanges: false)
     }
 
     // MARK: Deliveries
@@ -381,7 +381,7 @@ public final class SQLiteStateStore: StateStore {
                     articles[version] = found
                 }
                 guard let article = found else { continue }
-                let matched = try decodeMatched(items.text(3) ?? "[]")
+                let matched = try RecordJSON.storedMatched(items.text(3) ?? "[]")
                 rows[index].delivery.notifications.append(
                     StoredNotification(customer: items.text(0) ?? "", article: article, matched: matched))
             }
@@ -517,23 +517,5 @@ public final class SQLiteStateStore: StateStore {
                     exitCode: Int32(rows.int(2)), summary: rows.text(3) ?? ""))
         }
         return result
-    }
-
-    // MARK: Encoding
-
-    private func decodeArticle(_ text: String) throws(StateStoreError) -> ArticleRecord {
-        do {
-            return try RecordJSON.decodeArticle(text)
-        } catch {
-            throw StateStoreError("the state database holds an unreadable article record: \(text.prefix(80))")
-        }
-    }
-
-    private func decodeMatched(_ text: String) throws(StateStoreError) -> [MatchedProduct] {
-        do {
-            return try RecordJSON.decodeMatched(text)
-        } catch {
-            throw StateStoreError("the state database holds an unreadable notification record: \(text.prefix(80))")
-        }
     }
 }
