@@ -50,16 +50,19 @@ let package = Package(
         .target(
             name: "Delivery", dependencies: ["Articles", "Configuration", "Matching", "CCrypto", "Curl", "CCurl"],
             swiftSettings: strictSettings),
+        // What the state tells the support team: the review report and upgrade planning.
+        .target(name: "Reporting", dependencies: ["Articles", "StateStore"], swiftSettings: strictSettings),
         // One run: fetch, parse, match, record, deliver.
         .target(
             name: "Pipeline",
             dependencies: [
                 "Articles", "FeedParsing", "FeedFetching", "Configuration", "Matching", "StateStore", "Delivery", "Curl",
+                "Reporting",
             ],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "critfix",
-            dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "Articles", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings),
 
         // Helpers several test targets share (a seeded random generator).

@@ -69,6 +69,34 @@ public struct CivilTime: Sendable, Hashable {
 
     // MARK: RFC 3339
 
+    /// A date as an operator types it on the command line: `2026-11-01` (midnight UTC),
+    /// `2026-11-01T09:30:00Z` or `2026-11-01T09:30:00+01:00`; nil for anything else.
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count, range.allSatisfy({ (0x30...0x39).contains(bytes[$0]) }) else { return nil }
+            return range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) }
+        }
+        func byte(_ at: Int, _ expected: UInt8) -> Bool { at < bytes.count && bytes[at] == expected }
+        guard let year = number(0..<4), byte(4, 0x2D), let month = number(5..<7), byte(7, 0x2D), let day = number(8..<10)
+        else { return nil }
+        if bytes.count == 10 { return date(year: year, month: month, day: day, hour: 0, minute: 0, second: 0, offset: 0) }
+        guard byte(10, 0x54) || byte(10, 0x74), let hour = number(11..<13), byte(13, 0x3A), let minute = number(14..<16),
+            byte(16, 0x3A), let second = number(17..<19)
+        else { return nil }
+        var offset = 0
+        if bytes.count == 20, byte(19, 0x5A) || byte(19, 0x7A) {
+            offset = 0
+        } else if bytes.count == 25, byte(19, 0x2B) || byte(19, 0x2D), let hours = number(20..<22), byte(22, 0x3A),
+            let minutes = number(23..<25)
+        {
+            offset = (hours * 3600 + minutes * 60) * (bytes[19] == 0x2D ? -1 : 1)
+        } else {
+            return nil
+        }
+        return date(year: year, month: month, day: day, hour: hour, minute: minute, second: second, offset: offset)
+    }
+
     /// `2026-11-24T09:30:00Z`.
     public static func rfc3339(_ date: Date) -> String {
         String(unsafeUninitializedCapacity: 20) { buffer in

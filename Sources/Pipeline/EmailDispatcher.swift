@@ -113,7 +113,7 @@ public final class EmailDispatcher: @unchecked Sendable {
             if let id = delivery.messageID, writtenBefore.contains(id) {
                 // Written by a run killed before it recorded it (an mbox): not again.
                 report.delivered += 1
-                outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
+                outcome = DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .delivered)
             } else if let email = emails[position - start] {
                 do {
                     try transport.send(email, envelopeFrom: envelopeFrom)
@@ -122,12 +122,12 @@ public final class EmailDispatcher: @unchecked Sendable {
                         continue
                     }
                     report.delivered += 1
-                    outcome = DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered)
+                    outcome = DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .delivered)
                 } catch where !error.countsAttempt {
                     // The operator's failure (SPEC 6.2: the envelope sender refused): email
                     // stops, and every due delivery of the batch stays due, with the reason.
                     let waiting = due[position...].map {
-                        DeliveryOutcome(id: $0.id, at: Date(), result: .postponed(error: error.message))
+                        DeliveryOutcome(id: $0.id, at: WallClock.now(), result: .postponed(error: error.message))
                     }
                     report.notAttempted += waiting.count
                     let more = due.count == batchSize ? "at least \(waiting.count)" : "\(waiting.count)"
@@ -154,7 +154,7 @@ public final class EmailDispatcher: @unchecked Sendable {
         }
         do {
             try transport.flush()
-            for id in sent { outcomes.append(DeliveryOutcome(id: id, at: Date(), result: .delivered)) }
+            for id in sent { outcomes.append(DeliveryOutcome(id: id, at: WallClock.now(), result: .delivered)) }
             report.delivered += sent.count
         } catch {
             let byID = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -170,7 +170,7 @@ public final class EmailDispatcher: @unchecked Sendable {
     private func dead(_ delivery: DueDelivery, _ reason: String, _ report: inout DispatchReport) -> DeliveryOutcome {
         report.dead += 1
         report.count(reason)
-        return DeliveryOutcome(id: delivery.id, at: Date(), result: .dead(error: reason))
+        return DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .dead(error: reason))
     }
 
     private func failed(
@@ -190,13 +190,13 @@ public final class EmailDispatcher: @unchecked Sendable {
             let reason = failure.kind == .permanent ? failure.message : "\(failure.message) (gave up after \(attempts) attempts)"
             report.dead += 1
             report.count(failure.kind == .permanent ? describe(delivery, reason) : cause + " (gave up after \(attempts) attempts)")
-            return DeliveryOutcome(id: delivery.id, at: Date(), result: .dead(error: reason))
+            return DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .dead(error: reason))
         }
         report.retrying += 1
         report.count(cause)
         let delays = settings.retryDelays.isEmpty ? [60.0] : settings.retryDelays
         let delay = delays[min(attempts - 1, delays.count - 1)]
-        return DeliveryOutcome(id: delivery.id, at: Date(), result: .retry(at: Date().addingTimeInterval(delay), error: failure.message))
+        return DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .retry(at: WallClock.now().addingTimeInterval(delay), error: failure.message))
     }
 
     /// A permanent failure is one recipient's or one message's: the line names it.

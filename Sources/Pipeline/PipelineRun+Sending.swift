@@ -27,7 +27,7 @@ extension PipelineRun {
                 transport = SendmailTransport(path: path, envelopeSender: email.envelopeFrom)
             }
         } catch {
-            if try !store.dueDeliveries(channel: .email, now: Date(), limit: 1).isEmpty {
+            if try !store.dueDeliveries(channel: .email, now: WallClock.now(), limit: 1).isEmpty {
                 report.count("email transport: \(error.message); deliveries wait for the next run")
             }
             return report
@@ -40,7 +40,7 @@ extension PipelineRun {
             return report
         }
         let dispatcher = EmailDispatcher(
-            store: store, renderer: renderer, transport: transport, settings: email, customers: customersByID(), now: Date())
+            store: store, renderer: renderer, transport: transport, settings: email, customers: customersByID(), now: WallClock.now())
         report = try dispatcher.dispatch { done in self.console.progress("sending email: \(done)") }
         console.endProgress()
         do {
@@ -63,7 +63,7 @@ extension PipelineRun {
         // other runs idle while one works through them.
         let pageSize = store.isShared ? max(16, 4 * min(settings.concurrency, WebhookDispatcher.maxConcurrency)) : 512
         let dispatcher = WebhookDispatcher(
-            store: store, settings: settings, customers: customersByID(), now: Date(), pageSize: pageSize)
+            store: store, settings: settings, customers: customersByID(), now: WallClock.now(), pageSize: pageSize)
         let report = try dispatcher.dispatch { done in self.console.progress("sending webhooks: \(done)") }
         console.endProgress()
         return report

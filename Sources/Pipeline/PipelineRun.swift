@@ -42,7 +42,13 @@ public final class PipelineRun {
         self.console = console
     }
 
+    /// What the run did, for `--metrics`: filled in as its stages finish.
+    private(set) var figures = RunFigures()
+
     public func execute() -> Int32 {
+        let started = Date()
+        defer { figures.duration = Date().timeIntervalSince(started) }
+        figures.started = WallClock.now()
         do {
             return try run()
         } catch let stop as Stop {
@@ -72,7 +78,10 @@ public final class PipelineRun {
         var run = RunClock()
         let store = try openState()
         let read = try readFeeds(store: store, &run)
+        figures.feedsFailed = read.failedFeeds.count
         let plan = try record(read, store: store, &run)
+        figures.newArticles = plan.newArticles
+        figures.notifications = plan.notifications
         if options.dryRun { return finishDryRun(read, plan, store: store, &run) }
         var sent = Sent()
         if !options.catchUp {
@@ -199,7 +208,7 @@ public final class PipelineRun {
     /// here if the first stage did not: only when there is work for them.
     private func record(_ read: FeedsRead, store: any StateStore, _ run: inout RunClock) throws -> RunPlan {
         if !setup.registrationsLoaded {
-            let now = Date()
+            let now = WallClock.now()
             let due = try !store.dueDeliveries(channel: .email, now: now, limit: 1).isEmpty
                 || !store.dueDeliveries(channel: .webhook, now: now, limit: 1).isEmpty
             if due || read.feeds.contains(where: { !$0.articles.isEmpty }), let files = try loadRegistrations() {
@@ -267,7 +276,8 @@ public final class PipelineRun {
         if options.summary { console.out(summary) }
         for line in sent.failureLines { console.error("critfix: delivery failed: \(line)") }
         let exitCode = read.hasFailures || !sent.failureLines.isEmpty ? ExitStatus.failures : ExitStatus.success
-        try store.recordRun(started: run.started, finished: Date(), exitCode: exitCode, summary: summary)
+        try store.recordRun(
+            started: run.started, finished: run.started.addingTimeInterval(run.elapsed), exitCode: exitCode, summary: summary)
         store.close()
         ProcessExit.leave(store, read)
         return exitCode
@@ -281,8 +291,22 @@ public final class PipelineRun {
     }
 }
 
+/// A run's own figures for `--metrics` (the state's totals are read afterwards).
+struct RunFigures: Sendable {
+    var started = Date(timeIntervalSince1970: 0)
+    var duration: Double = 0
+    var feedsFailed = 0
+    var newArticles = 0
+    var notifications = 0
+}
+
 /// When a run started, and the wall time of each stage, for the summary.
 struct RunClock {
-    let started = Date()
+    /// The run's time as recorded (`WallClock`).
+    let started = WallClock.now()
+    private let startedInstant = Date()
     var phases = PhaseTimer()
+
+    /// Seconds since the run started, on the real clock.
+    var elapsed: Double { Date().timeIntervalSince(startedInstant) }
 }

@@ -6,7 +6,7 @@ extension PipelineRun {
     /// The run's summary (`--summary`, and recorded with the run): what was read,
     /// recorded and sent, and the time each stage took.
     func summaryText(_ read: FeedsRead, _ plan: RunPlan, _ sent: Sent?, _ run: RunClock) -> String {
-        let elapsed = Date().timeIntervalSince(run.started)
+        let elapsed = run.elapsed
         var lines: [String] = []
         let verb = options.catchUp ? "catch-up" : options.dryRun ? "run --dry-run" : "run"
         lines.append("critfix \(verb) at \(CivilTime.rfc3339(run.started)), \(String(format: "%.1f", elapsed)) s")

@@ -221,7 +221,10 @@ final class WebhookDispatcher {
         }
         let at = failure.addingTimeInterval(delay)
         attempted += 1
-        outcomes.append(DeliveryOutcome(id: delivery.id, at: failure, result: .retry(at: at, error: reason)))
+        // The in-run wait runs on the real clock (`at`); the outcome records `WallClock`'s time.
+        let recorded = WallClock.now()
+        outcomes.append(
+            DeliveryOutcome(id: delivery.id, at: recorded, result: .retry(at: recorded.addingTimeInterval(delay), error: reason)))
         note(delivery.id, .retrying(cause: reason), delivery)
         if delay <= settings.inRunWait {
             var again = delivery
@@ -234,12 +237,12 @@ final class WebhookDispatcher {
         attempted += 1
         switch final {
         case .delivered:
-            outcomes.append(DeliveryOutcome(id: delivery.id, at: Date(), result: .delivered))
+            outcomes.append(DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .delivered))
         case .dead(let cause):
-            outcomes.append(DeliveryOutcome(id: delivery.id, at: Date(), result: .dead(error: cause)))
+            outcomes.append(DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .dead(error: cause)))
         case .retrying(let cause):
             outcomes.append(
-                DeliveryOutcome(id: delivery.id, at: Date(), result: .retry(at: Date(), error: cause)))
+                DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .retry(at: WallClock.now(), error: cause)))
         }
         note(delivery.id, final, delivery)
     }

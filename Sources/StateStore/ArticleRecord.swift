@@ -82,8 +82,13 @@ struct ArticleRecord: Codable, Equatable {
     }
 }
 
-/// One revision of an article: the key of the articles the store keeps in memory.
-struct ArticleVersion: Hashable {
-    let key: String
-    let revision: Int
+/// One revision of an article.
+public struct ArticleVersion: Hashable, Sendable {
+    public let key: String
+    public let revision: Int
+
+    public init(key: String, revision: Int) {
+        self.key = key
+        self.revision = revision
+    }
 }

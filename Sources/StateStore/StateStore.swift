@@ -53,6 +53,13 @@ public protocol StateStore: AnyObject {
     func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError)
 
     func status(limit: Int) throws(StateStoreError) -> StatusReport
+    /// The notifications `query` selects, with their deliveries, ordered by id (the order
+    /// they were recorded in): for `report` and `--metrics`.
+    func history(_ query: HistoryQuery) throws(StateStoreError) -> [NotificationRecord]
+    /// These revisions of articles, as recorded (those not recorded are left out).
+    func articles(_ versions: Set<ArticleVersion>) throws(StateStoreError) -> [ArticleVersion: Article]
+    /// The latest recorded revision of every article, with its ranges: for `review`.
+    func latestArticles() throws(StateStoreError) -> [Article]
     /// Records one finished run (`run` or `catch-up`) with its exit code and summary.
     func recordRun(started: Date, finished: Date, exitCode: Int32, summary: String) throws(StateStoreError)
     /// The most recent runs, newest first.
@@ -334,6 +341,8 @@ public struct StatusReport: Sendable {
     public var retrying: Int
     public var dead: Int
     public var delivered: Int
+    /// The deliveries of each channel (`email`, `webhook`) by status (`pending`, …).
+    public var byChannel: [Channel: [String: Int]] = [:]
     public var retryingDeliveries: [Entry]
     public var deadDeliveries: [Entry]
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Articles
 import Pipeline
+import Reporting
 
 /// The command line of SPEC 7: a thin layer over Pipeline.
 struct Critfix: ParsableCommand {
@@ -8,7 +10,9 @@ struct Critfix: ParsableCommand {
         commandName: "critfix",
         abstract: "Notify registered customers of critical fixes published in vendor feeds.",
         version: Product.version,
-        subcommands: [Run.self, CatchUp.self, Check.self, Parse.self, Explain.self, Status.self, State.self])
+        subcommands: [
+            Run.self, CatchUp.self, Check.self, Parse.self, Explain.self, Status.self, Report.self, Review.self, State.self,
+        ])
 }
 
 struct ConfigOption: ParsableArguments {
@@ -42,6 +46,11 @@ extension Critfix {
         var summary = false
         @Flag(help: "Do not fetch feeds; only deliver what is due.")
         var noFetch = false
+        @Option(
+            help: ArgumentHelp(
+                "Write the run's figures in Prometheus's text format to this file (replaced atomically).",
+                valueName: "path"))
+        var metrics: String?
 
         func run() throws {
             let console = Console()
@@ -53,7 +62,8 @@ extension Critfix {
             }
             let run = PipelineRun(
                 setup: setup, options: RunOptions(dryRun: dryRun, summary: summary, noFetch: noFetch), console: console)
-            let status = run.execute()
+            var status = run.execute()
+            if let metrics { status = RunMetrics.write(run, exitCode: status, to: metrics, console: console) }
             ProcessExit.leave(run)
             try finish(status)
         }
@@ -133,6 +143,64 @@ extension Critfix {
             let console = Console()
             let setup = try options.load(console)
             try finish(Commands.status(setup: setup, json: format == "json", console: console))
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The support-review report: what was notified, how fast against the targets, what is undelivered.",
+            discussion: """
+                Covers the notifications recorded from --since to --until (default: the 30 days \
+                before now), for every active customer or one. Dates are 2026-11-01 (midnight \
+                UTC) or 2026-11-01T09:30:00Z.
+                """)
+        @OptionGroup var options: ConfigOption
+        @Option(help: "Only this customer.") var customer: String?
+        @Option(help: ArgumentHelp("Start of the period.", valueName: "date")) var since: String?
+        @Option(help: ArgumentHelp("End of the period (default: now).", valueName: "date")) var until: String?
+        @Option(help: "md, csv, json or html.") var format: String = "md"
+        @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
+        var output: String?
+
+        func validate() throws {
+            guard SupportReport.Format(rawValue: format) != nil else { throw ValidationError("--format must be md, csv, json or html") }
+            for (name, value) in [("--since", since), ("--until", until)] {
+                if let value, CivilTime.parse(value) == nil {
+                    throw ValidationError("\(name) \(value) is not a date: give 2026-11-01 or 2026-11-01T09:30:00Z")
+                }
+            }
+        }
+
+        func run() throws {
+            let console = Console()
+            let setup = try options.load(console)
+            let request = Commands.ReportRequest(
+                customer: customer, since: since.flatMap(CivilTime.parse), until: until.flatMap(CivilTime.parse),
+                format: SupportReport.Format(rawValue: format) ?? .md, output: output)
+            try finish(Commands.report(request, setup: setup, console: console))
+        }
+    }
+
+    struct Review: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Upgrade planning: the known problems of a version, and what moving to it fixes and exposes.")
+        @Argument(help: "The customer id.") var customer: String
+        @Argument(help: "The product: its id, name or alias.") var product: String
+        @Option(name: .customLong("to"), help: ArgumentHelp("The version the customer plans to move to.", valueName: "version"))
+        var version: String
+        @OptionGroup var options: ConfigOption
+        @Option(help: "text or json.") var format: String = "text"
+
+        func validate() throws {
+            guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+        }
+
+        func run() throws {
+            let console = Console()
+            let setup = try options.load(console)
+            try finish(
+                Commands.review(
+                    customerID: customer, product: product, to: version, json: format == "json", setup: setup, console: console))
         }
     }
 

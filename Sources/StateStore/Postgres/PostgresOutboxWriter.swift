@@ -16,7 +16,7 @@ final class PostgresOutboxWriter: OutboxWriter {
     private let db: PostgresConnection
     private var added: [ArticleVersion: Article] = [:]
     private let caughtUp: Bool
-    private let now = Date().timeIntervalSince1970
+    private let now = WallClock.now().timeIntervalSince1970
     private var open = true
     /// Notification ids this run may give: a block of the sequence at a time.
     private var ids: ClosedRange<Int64>.Iterator?

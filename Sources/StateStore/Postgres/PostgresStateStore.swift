@@ -1,4 +1,4 @@
-import Articles
+public import Articles
 public import Foundation
 public import Matching
 
@@ -501,14 +501,77 @@ public final class PostgresStateStore: StateStore {
         let feedRows = try db.query(Self.feedColumns + " ORDER BY name COLLATE \"C\"")
         var feeds = (0..<feedRows.count).map { feedState(feedRows, $0) }
         for index in feeds.indices { feeds[index].documents = try documents(feed: feeds[index].name) }
-        var counts: [String: Int] = [:]
-        let countRows = try db.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
-        for row in 0..<countRows.count { counts[countRows.text(row, 0) ?? ""] = Int(countRows.int(row, 1)) }
+        var counts: [String: Int] = [:], byChannel: [Channel: [String: Int]] = [:]
+        let countRows = try db.query("SELECT channel, status, COUNT(*) FROM deliveries GROUP BY channel, status")
+        for row in 0..<countRows.count {
+            let status = countRows.text(row, 1) ?? "", count = Int(countRows.int(row, 2))
+            counts[status, default: 0] += count
+            if let channel = Channel(rawValue: countRows.text(row, 0) ?? "") { byChannel[channel, default: [:]][status] = count }
+        }
         return StatusReport(
             feeds: feeds, pending: counts["pending"] ?? 0, retrying: counts["retrying"] ?? 0,
-            dead: counts["dead"] ?? 0, delivered: counts["delivered"] ?? 0,
+            dead: counts["dead"] ?? 0, delivered: counts["delivered"] ?? 0, byChannel: byChannel,
             retryingDeliveries: try entries(status: "retrying", limit: limit),
             deadDeliveries: try entries(status: "dead", limit: limit))
+    }
+
+    // MARK: History
+
+    public func history(_ query: HistoryQuery) throws(StateStoreError) -> [NotificationRecord] {
+        var conditions = ["n.caught_up = 0"], values: [String?] = []
+        func parameter(_ value: String) -> String {
+            values.append(value)
+            return "$\(values.count)"
+        }
+        if let since = query.since { conditions.append("n.created >= " + parameter(PostgresText.double(since.timeIntervalSince1970))) }
+        if let until = query.until { conditions.append("n.created < " + parameter(PostgresText.double(until.timeIntervalSince1970))) }
+        if let customer = query.customer { conditions.append("n.customer = " + parameter(customer)) }
+        let rows = try db.query(
+            SQLiteStateStore.historyColumns + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY n.id, d.id COLLATE \"C\"",
+            values)
+        var assembler = HistoryAssembler()
+        for row in 0..<rows.count {
+            assembler.add(
+                NotificationRecord(
+                    id: rows.int(row, 0), customer: rows.text(row, 1) ?? "",
+                    article: ArticleVersion(key: rows.text(row, 2) ?? "", revision: Int(rows.int(row, 3))),
+                    severity: Int(rows.int(row, 4)), kind: Kind(rawValue: rows.text(row, 5) ?? "") ?? .article,
+                    plan: Plan(rawValue: rows.text(row, 6) ?? "") ?? .xtreme,
+                    published: rows.optionalDouble(row, 7).map(Date.init(timeIntervalSince1970:)),
+                    recorded: Date(timeIntervalSince1970: rows.double(row, 8))),
+                delivery: rows.isNull(row, 9)
+                    ? nil
+                    : DeliveryRecord(
+                        id: rows.text(row, 9) ?? "", channel: Channel(rawValue: rows.text(row, 10) ?? "") ?? .email,
+                        address: rows.text(row, 11) ?? "",
+                        status: DeliveryRecord.Status(rawValue: rows.text(row, 12) ?? "") ?? .pending,
+                        attempts: Int(rows.int(row, 13)), updated: Date(timeIntervalSince1970: rows.double(row, 14)),
+                        nextAttempt: rows.optionalDouble(row, 15).map(Date.init(timeIntervalSince1970:)),
+                        lastError: rows.text(row, 16)))
+        }
+        return assembler.records
+    }
+
+    public func articles(_ versions: Set<ArticleVersion>) throws(StateStoreError) -> [ArticleVersion: Article] {
+        let list = Array(versions)
+        guard !list.isEmpty else { return [:] }
+        let rows = try db.query(
+            """
+            SELECT a.key, a.revision, a.data FROM articles a
+            JOIN unnest($1::text[], $2::integer[]) AS v(key, revision) ON a.key = v.key AND a.revision = v.revision
+            """, [PostgresText.array(list.map(\.key)), PostgresText.array(list.map { String($0.revision) })])
+        var articles: [ArticleVersion: Article] = [:]
+        for row in 0..<rows.count {
+            let version = ArticleVersion(key: rows.text(row, 0) ?? "", revision: Int(rows.int(row, 1)))
+            articles[version] = try RecordJSON.storedArticle(rows.text(row, 2) ?? "").article
+        }
+        return articles
+    }
+
+    public func latestArticles() throws(StateStoreError) -> [Article] {
+        let rows = try db.query(
+            "SELECT DISTINCT ON (key) data FROM articles ORDER BY key COLLATE \"C\", revision DESC")
+        return try (0..<rows.count).map { row throws(StateStoreError) in try RecordJSON.storedArticle(rows.text(row, 0) ?? "").article }
     }
 
     private func entries(status: String, limit: Int) throws(StateStoreError) -> [StatusReport.Entry] {

@@ -17,7 +17,7 @@ final class SQLiteOutboxWriter: OutboxWriter {
     /// Articles added, handed to the store's cache once committed.
     private var added: [ArticleVersion: Article] = [:]
     private let caughtUp: Bool
-    private let now = Date().timeIntervalSince1970
+    private let now = WallClock.now().timeIntervalSince1970
     private var open = true
     private var nextNotification: Int64
     private let inserts: Inserts

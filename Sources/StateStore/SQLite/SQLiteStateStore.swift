@@ -1,4 +1,4 @@
-import Articles
+public import Articles
 public import Foundation
 public import Matching
 
@@ -444,14 +444,89 @@ public final class SQLiteStateStore: StateStore {
             """)
         while try feedRows.step() { feeds.append(feedState(from: feedRows)) }
         for index in feeds.indices { feeds[index].documents = try documents(feed: feeds[index].name) }
-        var counts: [String: Int] = [:]
-        let countRows = try db.statement("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
-        while try countRows.step() { counts[countRows.text(0) ?? ""] = Int(countRows.int(1)) }
+        var counts: [String: Int] = [:], byChannel: [Channel: [String: Int]] = [:]
+        let countRows = try db.statement("SELECT channel, status, COUNT(*) FROM deliveries GROUP BY channel, status")
+        while try countRows.step() {
+            let status = countRows.text(1) ?? "", count = Int(countRows.int(2))
+            counts[status, default: 0] += count
+            if let channel = Channel(rawValue: countRows.text(0) ?? "") { byChannel[channel, default: [:]][status] = count }
+        }
         return StatusReport(
             feeds: feeds, pending: counts["pending"] ?? 0, retrying: counts["retrying"] ?? 0,
-            dead: counts["dead"] ?? 0, delivered: counts["delivered"] ?? 0,
+            dead: counts["dead"] ?? 0, delivered: counts["delivered"] ?? 0, byChannel: byChannel,
             retryingDeliveries: try entries(status: "retrying", limit: limit),
             deadDeliveries: try entries(status: "dead", limit: limit))
+    }
+
+    // MARK: History
+
+    public func history(_ query: HistoryQuery) throws(StateStoreError) -> [NotificationRecord] {
+        var conditions = ["n.caught_up = 0"], values: [Statement.Value] = []
+        if let since = query.since {
+            conditions.append("n.created >= ?")
+            values.append(.double(since.timeIntervalSince1970))
+        }
+        if let until = query.until {
+            conditions.append("n.created < ?")
+            values.append(.double(until.timeIntervalSince1970))
+        }
+        if let customer = query.customer {
+            conditions.append("n.customer = ?")
+            values.append(.text(customer))
+        }
+        let rows = try db.statement(
+            SQLiteStateStore.historyColumns + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY n.id, d.id"
+        ).bind(values)
+        var assembler = HistoryAssembler()
+        while try rows.step() {
+            assembler.add(
+                NotificationRecord(
+                    id: rows.int(0), customer: rows.text(1) ?? "",
+                    article: ArticleVersion(key: rows.text(2) ?? "", revision: Int(rows.int(3))),
+                    severity: Int(rows.int(4)), kind: Kind(rawValue: rows.text(5) ?? "") ?? .article,
+                    plan: Plan(rawValue: rows.text(6) ?? "") ?? .xtreme,
+                    published: rows.optionalDouble(7).map(Date.init(timeIntervalSince1970:)),
+                    recorded: Date(timeIntervalSince1970: rows.double(8))),
+                delivery: rows.isNull(9)
+                    ? nil
+                    : DeliveryRecord(
+                        id: rows.text(9) ?? "", channel: Channel(rawValue: rows.text(10) ?? "") ?? .email,
+                        address: rows.text(11) ?? "", status: DeliveryRecord.Status(rawValue: rows.text(12) ?? "") ?? .pending,
+                        attempts: Int(rows.int(13)), updated: Date(timeIntervalSince1970: rows.double(14)),
+                        nextAttempt: rows.optionalDouble(15).map(Date.init(timeIntervalSince1970:)), lastError: rows.text(16)))
+        }
+        return assembler.records
+    }
+
+    /// The columns `history` reads, one row per (notification, delivery).
+    static let historyColumns = """
+        SELECT n.id, n.customer, n.article_key, n.revision, n.severity, n.kind, n.plan, n.published, n.created,
+               d.id, d.channel, d.address, d.status, d.attempts, d.updated,
+               CASE WHEN d.status = 'retrying' THEN d.next_attempt END, d.last_error
+        FROM notifications n
+        LEFT JOIN delivery_items i ON i.notification_id = n.id
+        LEFT JOIN deliveries d ON d.id = i.delivery_id
+        """
+
+    public func articles(_ versions: Set<ArticleVersion>) throws(StateStoreError) -> [ArticleVersion: Article] {
+        var articles: [ArticleVersion: Article] = [:]
+        let statement = try db.statement("SELECT data FROM articles WHERE key = ? AND revision = ?")
+        for version in versions {
+            let row = statement.bind(.text(version.key), .int(Int64(version.revision)))
+            if try row.step(), let data = row.text(0) { articles[version] = try RecordJSON.storedArticle(data).article }
+            statement.reset()
+        }
+        return articles
+    }
+
+    public func latestArticles() throws(StateStoreError) -> [Article] {
+        // SQLite's documented bare-column rule: with MAX(), `data` comes from the row that has it.
+        let rows = try db.statement("SELECT MAX(revision), data FROM articles GROUP BY key ORDER BY key")
+        var articles: [Article] = []
+        while try rows.step() {
+            if let data = rows.text(1) { articles.append(try RecordJSON.storedArticle(data).article) }
+        }
+        return articles
     }
 
     private func entries(status: String, limit: Int) throws(StateStoreError) -> [StatusReport.Entry] {
