@@ -38,7 +38,10 @@ public enum RunMetrics {
         metric("critfix_run_notifications", "gauge", "Notifications the last run recorded.", [("", String(figures.notifications))])
 
         do throws(StateStoreError) {
-            let store = try run.setup.configuration.openState(emptyWhenMissing: true)
+            let configuration = run.setup.configuration
+            // A run that could not make its state has none to count (and must not make one).
+            if configuration.state.isMissing { throw StateStoreError("there is no state file yet") }
+            let store = try configuration.openState()
             defer { store.close() }
             let status = try store.status(limit: 0)
             let lastSuccess = try store.recentRuns(limit: 1000).first { $0.exitCode == ExitStatus.success }
@@ -89,7 +92,7 @@ public enum RunMetrics {
         for severity in 1...4 {
             let perBucket = counts[severity] ?? Array(repeating: 0, count: latencyBuckets.count + 1)
             var cumulative = 0
-            for (index, bound) in (latencyBuckets.map(decimal) + ["+Inf"]).enumerated() {
+            for (index, bound) in (latencyBuckets.map { String(format: "%.1f", $0) } + ["+Inf"]).enumerated() {
                 cumulative += perBucket[index]
                 samples.append(("_bucket{severity=\"\(severity)\",le=\"\(bound)\"}", String(cumulative)))
             }
