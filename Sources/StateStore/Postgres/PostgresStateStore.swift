@@ -570,7 +570,7 @@ public final class PostgresStateStore: StateStore {
 
     public func latestArticles() throws(StateStoreError) -> [Article] {
         let rows = try db.query(
-            "SELECT DISTINCT ON (key) data FROM articles ORDER BY key COLLATE \"C\", revision DESC")
+            "SELECT DISTINCT ON (key) data FROM articles ORDER BY key, revision DESC")
         return try (0..<rows.count).map { row throws(StateStoreError) in try RecordJSON.storedArticle(rows.text(row, 0) ?? "").article }
     }
 
