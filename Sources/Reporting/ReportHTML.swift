@@ -194,7 +194,7 @@ extension SupportReport {
         for band in bands {
             out += "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(legendY))\" width=\"10\" height=\"10\" fill=\"\(band.colour)\"/>"
             out += "<text x=\"\(Self.number(x + 14))\" y=\"\(Self.number(legendY + 9))\">\(Self.escape(band.label))</text>\n"
-            x += 105
+            x += 30 + 6.5 * Double(band.label.count)
         }
         return out + "</svg>\n"
     }
@@ -212,7 +212,7 @@ extension SupportReport {
             out += "<text x=\"0\" y=\"\(Self.number(y + 13))\">severity \(severity)</text>\n"
             out += "<rect x=\"\(Int(left))\" y=\"\(Self.number(y))\" width=\"\(Int(barWidth))\" height=\"16\" fill=\"#eef2f6\"/>"
             out += "<rect x=\"\(Int(left))\" y=\"\(Self.number(y))\" width=\"\(Self.number(barWidth * percent / 100))\" height=\"16\" "
-            out += "fill=\"\(Self.severityColours[severity] ?? "#667085")\"/>\n"
+            out += "fill=\"#1a7f37\"/>\n"
             out += "<text x=\"\(Self.number(left + barWidth + 6))\" y=\"\(Self.number(y + 13))\">"
             out += "\(ReportFigures.percent(percent))</text>\n"
         }
@@ -221,7 +221,14 @@ extension SupportReport {
 
     /// Notifications recorded per day, stacked by severity.
     private func timeChart() -> String {
-        guard !perDay.isEmpty else { return "<p>No notification in the period.</p>\n" }
+        guard let firstDay = perDay.first?.day, let lastDay = perDay.last?.day else {
+            return "<p>No notification in the period.</p>\n"
+        }
+        // Every day from the first to the last, the quiet ones too, so that time reads evenly.
+        let recorded = Dictionary(perDay.map { ($0.day, $0.bySeverity) }, uniquingKeysWith: { first, _ in first })
+        let perDay = stride(from: firstDay.timeIntervalSince1970, through: lastDay.timeIntervalSince1970, by: 86_400).map {
+            (day: Date(timeIntervalSince1970: $0), bySeverity: recorded[Date(timeIntervalSince1970: $0)] ?? [:])
+        }
         let width = 640.0, left = 40.0, plotHeight = 160.0, top = 10.0
         let highest = perDay.map { $0.bySeverity.values.reduce(0, +) }.max() ?? 1
         let step = (width - left - 10) / Double(perDay.count)

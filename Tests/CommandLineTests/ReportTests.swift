@@ -223,6 +223,41 @@ struct ReportTests {
         }
     }
 
+    /// The HTML page in a real browser: headless Chromium, every request refused and
+    /// recorded by a proxy of the test's own (Tests/Servers/html_in_browser.py).
+    @Test("the HTML report in headless Chromium: no request beyond the file, not blank, every customer and the totals")
+    func htmlInABrowser() throws {
+        let (scenario, receiver) = try Self.makeState(backend: .sqlite)
+        _ = receiver
+        let page = scenario.directory + "/report.html"
+        let written = try CLI.critfix(
+            ["report", "--config", scenario.config, "--format", "html", "--output", page] + Self.period,
+            environment: ["CRITFIX_TEST_NOW": "2026-11-12T12:00:00Z"])
+        #expect(written.status == 0 && written.stdout.isEmpty, "\(written.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        // Self-contained and mail-safe, as the file says it is.
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.contains("src=") && !html.contains("url(") && !html.contains("@import") && !html.contains("<link"))
+        #expect(html.contains("<svg") && html.contains("<style>"))
+        #expect(html.split(separator: "\n").allSatisfy { $0.utf8.count <= 998 })
+
+        let shot = scenario.directory + "/report.png"
+        let browser = try CLI.run(
+            "/usr/bin/env", ["python3", CLI.packageRoot + "/Tests/Servers/html_in_browser.py", page, shot])
+        #expect(browser.status == 0, "\(browser.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(browser.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(result["requests"] as? [String] == [], "the page asked for more than its file")
+        #expect((result["colours"] as? Int ?? 0) > 20, "a blank screenshot: \(result["colours"] ?? "none")")
+        #expect(result["width"] as? Int == 1280)
+        let text = result["text"] as? String ?? ""
+        for customer in ["ACME-001", "BETA-002", "DELTA-004", "GAMMA-003", "IDLE-005"] {
+            #expect(text.contains(customer), "\(customer) is not on the page")
+        }
+        #expect(text.contains("16 notifications") && text.contains("54.5%"), "the totals")
+        #expect(text.contains("all 16 12 6 5 1 4 54.5%"), "the totals' row")
+        #expect(text.contains("HTTP 503") && text.contains("dead"), "what is still retrying or dead, with the reason")
+    }
+
     @Test("bad options: an unknown customer, a date that is not one, a period backwards")
     func badOptions() throws {
         let (scenario, receiver) = try Self.makeState(backend: .sqlite)
