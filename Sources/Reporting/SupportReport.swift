@@ -113,57 +113,84 @@ public struct SupportReport: Sendable {
     ) {
         self.since = since
         self.until = until
-        var sections: [String: CustomerSection] = [:]
+        var sections: [CustomerSection] = []
+        var position: [String: Int] = [:]
         for known in registered where known.status == .active && (customer == nil || known.id == customer) {
-            sections[known.id] = CustomerSection(id: known.id, name: known.name, plan: known.plan, registered: true)
+            position[known.id] = sections.count
+            sections.append(CustomerSection(id: known.id, name: known.name, plan: known.plan, registered: true))
         }
         let allRegistered = Dictionary(registered.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var days: [Date: [Int: Int]] = [:]
         var undeliveredAt: [String: Int] = [:]
+        var slowest = SlowestLines(count: Self.slowestCount)
         for record in history {
             let line = Self.line(record, article: articles[record.article], targets: targets, until: until)
-            if sections[record.customer] == nil {
+            let at: Int
+            if let known = position[record.customer] {
+                at = known
+            } else {
                 let known = allRegistered[record.customer]
-                sections[record.customer] = CustomerSection(
-                    id: record.customer, name: known?.name ?? "", plan: known?.plan, registered: known != nil)
+                at = sections.count
+                position[record.customer] = at
+                sections.append(
+                    CustomerSection(id: record.customer, name: known?.name ?? "", plan: known?.plan, registered: known != nil))
             }
-            sections[record.customer]!.lines.append(line)
-            sections[record.customer]!.totals.add(line)
+            sections[at].lines.append(line)
+            sections[at].totals.add(line)
             total.add(line)
             bySeverity[line.severity, default: Totals()].add(line)
             byKind[line.kind, default: Totals()].add(line)
+            slowest.offer(line)
             let day = Date(timeIntervalSince1970: (record.recorded.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
             days[day, default: [:]][line.severity, default: 0] += 1
             // A digest is one delivery of several notifications: listed once, with each article.
             for delivery in record.deliveries where delivery.status == .retrying || delivery.status == .dead {
-                if let at = undeliveredAt[delivery.id] {
-                    sections[record.customer]!.undelivered[at].articles.append(line.article)
+                if let entry = undeliveredAt[delivery.id] {
+                    sections[at].undelivered[entry].articles.append(line.article)
                     continue
                 }
-                undeliveredAt[delivery.id] = sections[record.customer]!.undelivered.count
-                sections[record.customer]!.undelivered.append(
+                undeliveredAt[delivery.id] = sections[at].undelivered.count
+                sections[at].undelivered.append(
                     Undelivered(
                         customer: record.customer, articles: [line.article], channel: delivery.channel,
                         address: delivery.address, status: delivery.status, attempts: delivery.attempts,
                         nextAttempt: delivery.nextAttempt, lastError: delivery.lastError ?? ""))
             }
         }
-        for id in sections.keys {
-            sections[id]!.lines.sort { a, b in
+        for index in sections.indices {
+            sections[index].lines.sort { a, b in
                 a.recorded != b.recorded ? a.recorded < b.recorded
                     : a.article != b.article ? a.article.utf8.lexicographicallyPrecedes(b.article.utf8) : a.revision < b.revision
             }
         }
-        customers = sections.values.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
-        slowest = Array(
-            customers.flatMap(\.lines).filter { $0.latency != nil }
-                .sorted { a, b in
-                    a.latency! != b.latency! ? a.latency! > b.latency!
-                        : a.customer != b.customer ? a.customer.utf8.lexicographicallyPrecedes(b.customer.utf8)
-                        : a.article.utf8.lexicographicallyPrecedes(b.article.utf8)
-                }
-                .prefix(Self.slowestCount))
+        customers = sections.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        self.slowest = slowest.lines
         perDay = days.keys.sorted().map { ($0, days[$0]!) }
+    }
+
+    /// The slowest delivered lines seen so far, slowest first: a short sorted list that a
+    /// line enters only when it is slower than the last, rather than a sort of every line.
+    struct SlowestLines {
+        let count: Int
+        private(set) var lines: [Line] = []
+
+        init(count: Int) { self.count = count }
+
+        mutating func offer(_ line: Line) {
+            guard line.latency != nil else { return }
+            if lines.count == count, let last = lines.last, !Self.slower(line, than: last) { return }
+            let at = lines.firstIndex { Self.slower(line, than: $0) } ?? lines.count
+            lines.insert(line, at: at)
+            if lines.count > count { lines.removeLast() }
+        }
+
+        /// Slower first; equal latencies by customer, article and revision.
+        static func slower(_ a: Line, than b: Line) -> Bool {
+            if a.latency! != b.latency! { return a.latency! > b.latency! }
+            if a.customer != b.customer { return a.customer.utf8.lexicographicallyPrecedes(b.customer.utf8) }
+            if a.article != b.article { return a.article.utf8.lexicographicallyPrecedes(b.article.utf8) }
+            return a.revision < b.revision
+        }
     }
 
     /// One notification's line: its first delivery per channel, its latency and verdict.

@@ -85,12 +85,28 @@ public struct HistoryQuery: Sendable, Hashable {
 }
 
 /// Builds records from rows ordered by notification id: one notification's rows follow
-/// one another, one per delivery (none when it has no delivery).
+/// one another, one per delivery (none when it has no delivery). Its deliveries are put
+/// in the order of their ids here rather than by the query (a sort of every row).
 struct HistoryAssembler {
-    private(set) var records: [NotificationRecord] = []
+    private var assembled: [NotificationRecord] = []
 
     mutating func add(_ notification: NotificationRecord, delivery: DeliveryRecord?) {
-        if records.last?.id != notification.id { records.append(notification) }
-        if let delivery { records[records.count - 1].deliveries.append(delivery) }
+        if assembled.last?.id != notification.id {
+            sortLast()
+            assembled.append(notification)
+        }
+        if let delivery { assembled[assembled.count - 1].deliveries.append(delivery) }
+    }
+
+    var records: [NotificationRecord] {
+        mutating get {
+            sortLast()
+            return assembled
+        }
+    }
+
+    private mutating func sortLast() {
+        guard let last = assembled.indices.last, assembled[last].deliveries.count > 1 else { return }
+        assembled[last].deliveries.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
     }
 }

@@ -527,7 +527,7 @@ public final class PostgresStateStore: StateStore {
         if let until = query.until { conditions.append("n.created < " + parameter(PostgresText.double(until.timeIntervalSince1970))) }
         if let customer = query.customer { conditions.append("n.customer = " + parameter(customer)) }
         let rows = try db.query(
-            SQLiteStateStore.historyColumns + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY n.id, d.id COLLATE \"C\"",
+            SQLiteStateStore.historyColumns + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY n.id",
             values)
         var assembler = HistoryAssembler()
         for row in 0..<rows.count {

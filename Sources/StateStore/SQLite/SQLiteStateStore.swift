@@ -475,7 +475,7 @@ public final class SQLiteStateStore: StateStore {
             values.append(.text(customer))
         }
         let rows = try db.statement(
-            SQLiteStateStore.historyColumns + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY n.id, d.id"
+            SQLiteStateStore.historyColumns + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY n.id"
         ).bind(values)
         var assembler = HistoryAssembler()
         while try rows.step() {
