@@ -198,10 +198,10 @@ final class PostgresOutboxWriter: OutboxWriter {
             if deliveries.rows > 0 {
                 try db.copy("COPY stage_deliveries FROM STDIN", deliveries.bytes)
                 try db.copy("COPY stage_items FROM STDIN", items.bytes)
-                // Every join here is between this batch's staged rows (analysed, so that the
-                // planner knows their size): joining the growing tables themselves, whose
-                // statistics are those of before the transaction, cost 85–120 ms a batch.
-                statements.append("ANALYZE stage_deliveries, stage_items")
+                // Every join here is between this batch's staged rows, whose size the planner
+                // reads from the tables' pages (never analysed): joining the growing tables
+                // themselves, whose statistics are those of before the transaction, cost
+                // 85–120 ms a batch; analysing the staged rows each batch cost 3.4 s of W2.
                 statements.append("DELETE FROM stage_items WHERE notification_id IN (SELECT id FROM lost_notifications)")
                 // A delivery left with no notification is left out; one already in the outbox
                 // is the same delivery planned again: its items stand.
