@@ -9,6 +9,15 @@ struct Critfix: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "critfix",
         abstract: "Notify registered customers of critical fixes published in vendor feeds.",
+        discussion: """
+            critfix reads the vendor's feeds of fixes and security advisories, matches every new \
+            or revised article against the customers' registrations and notifies each affected \
+            customer by email or webhook, never twice. Run 'critfix run' from cron or a systemd \
+            timer: it prints nothing when all is well.
+            Exit status: 0 success; 1 a feed failed or a delivery attempted in this run did not \
+            go through; 2 usage error; 65 invalid registrations; 70 the state cannot be used; \
+            75 another run holds the lock; 78 invalid configuration.
+            """,
         version: Product.version,
         subcommands: [
             Run.self, CatchUp.self, Check.self, Parse.self, Explain.self, Status.self, Report.self, Review.self, State.self,
@@ -16,7 +25,9 @@ struct Critfix: ParsableCommand {
 }
 
 struct ConfigOption: ParsableArguments {
-    @Option(name: .long, help: "Configuration file (default: $CRITFIX_CONFIG, else ./critfix.yaml).")
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Configuration file (default: $CRITFIX_CONFIG, else ./critfix.yaml).", valueName: "path"))
     var config: String?
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -73,7 +84,7 @@ extension Critfix {
         static let configuration = CommandConfiguration(
             commandName: "catch-up",
             abstract: "Record the feeds' current articles as already notified, sending nothing.")
-        @Option(help: "Only this feed.") var feed: String?
+        @Option(help: ArgumentHelp("Only this feed.", valueName: "name")) var feed: String?
         @OptionGroup var options: ConfigOption
 
         func run() throws {
@@ -98,7 +109,7 @@ extension Critfix {
             abstract: "Parse one feed and print its articles as the matcher sees them.")
         @Argument(help: "A feed file or URL.") var source: String
         @Option(help: "json or text.") var format: String = "json"
-        @Option(help: "Resolve products through this configuration's catalog and feed defaults.")
+        @Option(help: ArgumentHelp("Resolve products through this configuration's catalog and feed defaults.", valueName: "path"))
         var config: String?
 
         func validate() throws {
@@ -217,8 +228,10 @@ extension Critfix {
                     postgres:// URL; the destination must be empty. Stop the cron jobs first.
                     """)
             @OptionGroup var options: ConfigOption
-            @Option(name: .customLong("to"), help: "Copy the configured state into this location.") var destination: String?
-            @Option(name: .customLong("from"), help: "Copy this location into the configured state.") var source: String?
+            @Option(name: .customLong("to"), help: ArgumentHelp("Copy the configured state into this location.", valueName: "location"))
+            var destination: String?
+            @Option(name: .customLong("from"), help: ArgumentHelp("Copy this location into the configured state.", valueName: "location"))
+            var source: String?
 
             func validate() throws {
                 guard (destination == nil) != (source == nil) else { throw ValidationError("give exactly one of --to and --from") }
