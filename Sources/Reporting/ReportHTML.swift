@@ -91,14 +91,7 @@ extension SupportReport {
 
         out += "<h2>Customers</h2>\n"
         for customer in customers {
-            out += "<h3>\(Self.escape(customer.id))"
-            if !customer.name.isEmpty { out += " — \(Self.escape(customer.name))" }
-            if let plan = customer.plan { out += " (\(plan.rawValue))" }
-            if !customer.registered { out += " (no longer registered)" }
-            let totals = customer.totals
-            out += "</h3>\n<p>\(totals.notifications) notifications, \(totals.delivered) delivered; targets: "
-            out += "\(totals.met) met, \(totals.missed) missed, \(totals.pending) pending, \(totals.noTarget) without a target; "
-            out += "\(ReportFigures.percent(totals.metPercent)) met</p>\n"
+            out += "<h3>\(customer.heading(Self.escape))</h3>\n<p>\(customer.totals.sentence)</p>\n"
             guard !customer.lines.isEmpty else { continue }
             out += "<table>\n<tr><th>article</th><th>title</th><th>kind</th><th>severity</th><th>published</th>"
             out += "<th>first email</th><th>first webhook</th><th>latency (min)</th><th>target (min)</th><th>result</th></tr>\n"

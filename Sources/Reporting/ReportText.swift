@@ -45,15 +45,7 @@ extension SupportReport {
             out += "\n"
         }
         for customer in customers {
-            out += "## \(Self.cell(customer.id))"
-            if !customer.name.isEmpty { out += " — \(Self.cell(customer.name))" }
-            if let plan = customer.plan { out += " (\(plan.rawValue))" }
-            if !customer.registered { out += " (no longer registered)" }
-            out += "\n\n"
-            let totals = customer.totals
-            out += "\(totals.notifications) notifications, \(totals.delivered) delivered; targets: \(totals.met) met, "
-            out += "\(totals.missed) missed, \(totals.pending) pending, \(totals.noTarget) without a target; "
-            out += "\(ReportFigures.percent(totals.metPercent)) met\n\n"
+            out += "## \(customer.heading(Self.cell))\n\n\(customer.totals.sentence)\n\n"
             if !customer.lines.isEmpty {
                 out += "| article | title | kind | severity | published | first email | first webhook | latency (min) | target (min) | result |\n"
                 out += "| --- | --- | --- | ---: | --- | --- | --- | ---: | ---: | --- |\n"

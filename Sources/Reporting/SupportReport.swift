@@ -69,6 +69,12 @@ public struct SupportReport: Sendable {
             met + missed == 0 ? nil : (Double(met) * 1000 / Double(met + missed)).rounded() / 10
         }
 
+        /// "16 notifications, 12 delivered; targets: …", as each format prints it.
+        var sentence: String {
+            "\(notifications) notifications, \(delivered) delivered; targets: \(met) met, \(missed) missed, "
+                + "\(pending) pending, \(noTarget) without a target; \(ReportFigures.percent(metPercent)) met"
+        }
+
         mutating func add(_ line: Line) {
             notifications += 1
             if line.firstDelivered != nil { delivered += 1 }
@@ -90,6 +96,15 @@ public struct SupportReport: Sendable {
         public var lines: [Line] = []
         public var undelivered: [Undelivered] = []
         public var totals = Totals()
+
+        /// "ACME-001 — ACME Manufacturing (elite)", its texts through `escape`.
+        func heading(_ escape: (String) -> String) -> String {
+            var text = escape(id)
+            if !name.isEmpty { text += " — " + escape(name) }
+            if let plan { text += " (\(plan.rawValue))" }
+            if !registered { text += " (no longer registered)" }
+            return text
+        }
     }
 
     public var since: Date

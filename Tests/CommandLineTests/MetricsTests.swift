@@ -23,6 +23,19 @@ struct MetricsTests {
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Double] ?? [:]
     }
 
+    /// One article, one customer by email (mbox): a run that succeeds.
+    static func oneCustomer() throws -> Scenario {
+        try Scenario(
+            feeds: ["kb": rssFeed([rssItem("KB1", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: 10)])],
+            registrations: """
+                customers:
+                  - id: ACME-001
+                    plan: elite
+                    products: [{ product: erp-ln }]
+                    contacts: [{ email: ops@acme.example }]
+                """)
+    }
+
     static let metricNames = [
         "critfix_last_run_timestamp_seconds", "critfix_run_duration_seconds", "critfix_feeds_failed",
         "critfix_articles_new_total", "critfix_notifications_total",
@@ -64,15 +77,7 @@ struct MetricsTests {
 
     @Test("a run that fails still writes the file, with the failure counted")
     func failedRuns() throws {
-        let scenario = try Scenario(
-            feeds: ["kb": rssFeed([rssItem("KB1", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: 10)])],
-            registrations: """
-                customers:
-                  - id: ACME-001
-                    plan: elite
-                    products: [{ product: erp-ln }]
-                    contacts: [{ email: ops@acme.example }]
-                """)
+        let scenario = try Self.oneCustomer()
         let path = scenario.directory + "/critfix.prom"
         let first = try scenario.run(["--metrics", path])
         #expect(first.status == 0)
@@ -106,15 +111,7 @@ struct MetricsTests {
 
     @Test("replaced atomically: a reader that reads all the while never sees half a file")
     func atomic() throws {
-        let scenario = try Scenario(
-            feeds: ["kb": rssFeed([rssItem("KB1", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: 10)])],
-            registrations: """
-                customers:
-                  - id: ACME-001
-                    plan: elite
-                    products: [{ product: erp-ln }]
-                    contacts: [{ email: ops@acme.example }]
-                """)
+        let scenario = try Self.oneCustomer()
         let path = scenario.directory + "/critfix.prom"
         #expect(try scenario.run(["--metrics", path]).status == 0)
         let inode = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int

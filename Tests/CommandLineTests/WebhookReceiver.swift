@@ -66,9 +66,11 @@ final class WebhookReceiver {
 
     func url(_ route: String) -> String { base + "/" + route }
 
-    /// Every POST so far, in the order they arrived.
+    /// Every POST so far, in the order they arrived. A line the receiver is still writing
+    /// (read while a run is sending) is not one yet: only whole lines count.
     func requests() throws -> [Request] {
-        let text = try String(contentsOfFile: logPath, encoding: .utf8)
+        var text = try String(contentsOfFile: logPath, encoding: .utf8)
+        if let end = text.lastIndex(of: "\n") { text = String(text[...end]) } else { text = "" }
         return try text.split(separator: "\n").map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             return Request(
