@@ -415,9 +415,11 @@ public final class PostgresStateStore: StateStore {
         return deliveries
     }
 
-    private func storedArticles(_ versions: Set<ArticleVersion>, in db: PostgresConnection) throws(StateStoreError)
-        -> [ArticleVersion: Article]
-    {
+    /// These revisions as recorded; without `parsingRanges` every range reads every
+    /// version (enough for rendering, and faster).
+    private func storedArticles(
+        _ versions: Set<ArticleVersion>, in db: PostgresConnection, parsingRanges: Bool = false
+    ) throws(StateStoreError) -> [ArticleVersion: Article] {
         guard !versions.isEmpty else { return [:] }
         let list = Array(versions)
         let rows = try db.query(
@@ -428,7 +430,7 @@ public final class PostgresStateStore: StateStore {
         var articles: [ArticleVersion: Article] = [:]
         for row in 0..<rows.count {
             let version = ArticleVersion(key: rows.text(row, 0) ?? "", revision: Int(rows.int(row, 1)))
-            articles[version] = try RecordJSON.storedArticle(rows.text(row, 2) ?? "").article(parsingRanges: false)
+            articles[version] = try RecordJSON.storedArticle(rows.text(row, 2) ?? "").article(parsingRanges: parsingRanges)
         }
         return articles
     }
@@ -553,19 +555,7 @@ public final class PostgresStateStore: StateStore {
     }
 
     public func articles(_ versions: Set<ArticleVersion>) throws(StateStoreError) -> [ArticleVersion: Article] {
-        let list = Array(versions)
-        guard !list.isEmpty else { return [:] }
-        let rows = try db.query(
-            """
-            SELECT a.key, a.revision, a.data FROM articles a
-            JOIN unnest($1::text[], $2::integer[]) AS v(key, revision) ON a.key = v.key AND a.revision = v.revision
-            """, [PostgresText.array(list.map(\.key)), PostgresText.array(list.map { String($0.revision) })])
-        var articles: [ArticleVersion: Article] = [:]
-        for row in 0..<rows.count {
-            let version = ArticleVersion(key: rows.text(row, 0) ?? "", revision: Int(rows.int(row, 1)))
-            articles[version] = try RecordJSON.storedArticle(rows.text(row, 2) ?? "").article
-        }
-        return articles
+        try storedArticles(versions, in: db, parsingRanges: true)
     }
 
     public func latestArticles() throws(StateStoreError) -> [Article] {
