@@ -43,30 +43,30 @@ public enum RunMetrics {
             if configuration.state.isMissing { throw StateStoreError("there is no state file yet") }
             let store = try configuration.openState()
             defer { store.close() }
-            let status = try store.status(limit: 0)
             let lastSuccess = try store.recentRuns(limit: 1000).first { $0.exitCode == ExitStatus.success }
             if let lastSuccess {
                 metric(
                     "critfix_last_success_timestamp_seconds", "gauge", "When the last successful run started (Unix time).",
                     [("", seconds(lastSuccess.started))])
             }
-            let articles = status.feeds.reduce(0) { $0 + $1.articles }
-            metric("critfix_articles_new_total", "counter", "Articles recorded in the state, each counted once.", [("", String(articles))])
-            let history = try store.history(HistoryQuery())
+            let totals = try store.totals(latencyBounds: latencyBuckets)
+            metric(
+                "critfix_articles_new_total", "counter", "Articles recorded in the state, each counted once.",
+                [("", String(totals.articles))])
             metric(
                 "critfix_notifications_total", "counter", "Notifications recorded in the state (catch-up aside).",
-                [("", String(history.count))])
+                [("", String(totals.notifications))])
             var samples: [(String, String)] = []
             for channel in [Channel.email, .webhook] {
                 for state in DeliveryRecord.Status.allCases {
-                    let count = status.byChannel[channel]?[state.rawValue] ?? 0
+                    let count = totals.deliveries[channel]?[state.rawValue] ?? 0
                     samples.append(("{channel=\"\(channel.rawValue)\",state=\"\(state.rawValue)\"}", String(count)))
                 }
             }
             metric("critfix_deliveries", "gauge", "Deliveries in the state by channel and state.", samples)
             metric(
                 "critfix_notification_latency_seconds", "histogram",
-                "Publication to first successful delivery, by severity.", latencyHistogram(history))
+                "Publication to delivery of each delivered message, by severity.", Self.samples(totals.latency))
         } catch {
             console.error("critfix: --metrics: the state's totals are left out: \(error.message)")
         }
@@ -79,24 +79,17 @@ public enum RunMetrics {
         return exitCode
     }
 
-    static func latencyHistogram(_ history: [NotificationRecord]) -> [(labels: String, value: String)] {
-        var counts: [Int: [Int]] = [:], sums: [Int: Double] = [:]
-        for record in history {
-            guard let delivered = record.firstDelivered else { continue }
-            let latency = max(0, delivered.timeIntervalSince(record.published ?? record.recorded))
-            let bucket = latencyBuckets.firstIndex { latency <= $0 } ?? latencyBuckets.count
-            counts[record.severity, default: Array(repeating: 0, count: latencyBuckets.count + 1)][bucket] += 1
-            sums[record.severity, default: 0] += latency
-        }
+    /// A histogram's samples, cumulative as Prometheus has them, for severities 1 to 4.
+    static func samples(_ histogram: LatencyHistogram) -> [(labels: String, value: String)] {
         var samples: [(String, String)] = []
         for severity in 1...4 {
-            let perBucket = counts[severity] ?? Array(repeating: 0, count: latencyBuckets.count + 1)
+            let perBucket = histogram.counts[severity] ?? Array(repeating: 0, count: histogram.bounds.count + 1)
             var cumulative = 0
-            for (index, bound) in (latencyBuckets.map { String(format: "%.1f", $0) } + ["+Inf"]).enumerated() {
+            for (index, bound) in (histogram.bounds.map { String(format: "%.1f", $0) } + ["+Inf"]).enumerated() {
                 cumulative += perBucket[index]
                 samples.append(("_bucket{severity=\"\(severity)\",le=\"\(bound)\"}", String(cumulative)))
             }
-            samples.append(("_sum{severity=\"\(severity)\"}", decimal(sums[severity] ?? 0)))
+            samples.append(("_sum{severity=\"\(severity)\"}", decimal(histogram.sums[severity] ?? 0)))
             samples.append(("_count{severity=\"\(severity)\"}", String(cumulative)))
         }
         return samples

@@ -110,3 +110,42 @@ struct HistoryAssembler {
         assembled[last].deliveries.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
     }
 }
+
+/// The state's totals for `--metrics`, read in one pass over the deliveries.
+public struct StateTotals: Sendable, Equatable {
+    /// Article keys recorded, each once.
+    public var articles = 0
+    /// Notifications recorded, catch-up aside.
+    public var notifications = 0
+    /// Deliveries by channel, then by status (`pending`, `retrying`, `dead`, `delivered`).
+    public var deliveries: [Channel: [String: Int]] = [:]
+    public var latency: LatencyHistogram
+
+    public init(latencyBounds: [Double]) { latency = LatencyHistogram(bounds: latencyBounds) }
+}
+
+/// The state's delivered messages by latency — from the publication of the (earliest)
+/// article a delivery carries, or its recording when undated, to its delivery — per
+/// severity, counted into buckets by upper bound: what `--metrics` exports. Read from the
+/// deliveries alone, in one pass, so that it costs a cron run little on a large state.
+public struct LatencyHistogram: Sendable, Equatable {
+    /// Upper bounds in seconds, ascending; a last bucket, above them all, is implied.
+    public var bounds: [Double]
+    /// Per severity: the deliveries in each bucket (not cumulative; `bounds.count + 1` of them).
+    public var counts: [Int: [Int]] = [:]
+    /// Per severity: the sum of the latencies, in seconds.
+    public var sums: [Int: Double] = [:]
+
+    public init(bounds: [Double]) { self.bounds = bounds }
+
+    /// The SQL of the bucket a latency falls in (`latency` names the column).
+    var bucketSQL: String {
+        "CASE " + bounds.enumerated().map { "WHEN latency <= \($1) THEN \($0)" }.joined(separator: " ")
+            + " ELSE \(bounds.count) END"
+    }
+
+    mutating func add(severity: Int, bucket: Int, count: Int, sum: Double) {
+        counts[severity, default: Array(repeating: 0, count: bounds.count + 1)][min(max(bucket, 0), bounds.count)] += count
+        sums[severity, default: 0] += sum
+    }
+}

@@ -60,6 +60,9 @@ public protocol StateStore: AnyObject {
     func articles(_ versions: Set<ArticleVersion>) throws(StateStoreError) -> [ArticleVersion: Article]
     /// The latest recorded revision of every article, with its ranges: for `review`.
     func latestArticles() throws(StateStoreError) -> [Article]
+    /// The state's totals for `--metrics`: articles, notifications, deliveries by channel
+    /// and status, delivered messages by latency and severity.
+    func totals(latencyBounds: [Double]) throws(StateStoreError) -> StateTotals
     /// Records one finished run (`run` or `catch-up`) with its exit code and summary.
     func recordRun(started: Date, finished: Date, exitCode: Int32, summary: String) throws(StateStoreError)
     /// The most recent runs, newest first.

@@ -258,6 +258,27 @@ struct ReportTests {
         #expect(text.contains("HTTP 503") && text.contains("dead"), "what is still retrying or dead, with the reason")
     }
 
+    /// SPEC 7.4: an article dated after its first delivery (a clock skew at the vendor)
+    /// counts latency 0.
+    @Test("an article published after its delivery counts latency 0")
+    func clockSkew() throws {
+        let scenario = try Scenario(
+            feeds: ["kb": rssFeed([rssItem("KB9", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: 20)])],
+            registrations: """
+                customers:
+                  - id: ACME-001
+                    plan: elite
+                    products: [{ product: erp-ln }]
+                    contacts: [{ email: ops@acme.example }]
+                """, extraConfig: Self.settings)
+        let run = try CLI.critfix(["run", "--config", scenario.config], environment: ["CRITFIX_TEST_NOW": "2026-11-10T09:40:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let csv = try CLI.critfix(
+            ["report", "--config", scenario.config, "--format", "csv", "--since", "2026-11-01", "--until", "2026-12-01"])
+        let row = csv.stdout.split(separator: "\r\n").last.map(String.init) ?? ""
+        #expect(row.hasSuffix(",2026-11-20T09:30:00Z,2026-11-10T09:40:00Z,2026-11-10T09:40:00Z,,0.0,15,met"), "\(row)")
+    }
+
     @Test("bad options: an unknown customer, a date that is not one, a period backwards")
     func badOptions() throws {
         let (scenario, receiver) = try Self.makeState(backend: .sqlite)

@@ -558,6 +558,32 @@ public final class PostgresStateStore: StateStore {
         try storedArticles(versions, in: db, parsingRanges: true)
     }
 
+    public func totals(latencyBounds: [Double]) throws(StateStoreError) -> StateTotals {
+        var totals = StateTotals(latencyBounds: latencyBounds)
+        let counts = try db.query(
+            "SELECT (SELECT COUNT(DISTINCT key) FROM articles), (SELECT COUNT(*) FROM notifications WHERE caught_up = 0)")
+        totals.articles = Int(counts.int(0, 0))
+        totals.notifications = Int(counts.int(0, 1))
+        // As in SQLite: one pass over the deliveries.
+        let rows = try db.query(
+            """
+            SELECT channel, status, severity, \(totals.latency.bucketSQL), COUNT(*), SUM(latency) FROM (
+                SELECT channel, status, severity,
+                       GREATEST(0, updated - CASE WHEN sort_published >= $1 THEN created ELSE sort_published END) AS latency
+                FROM deliveries) AS every_delivery
+            GROUP BY 1, 2, 3, 4
+            """, [PostgresText.double(DispatchOrder.undated)])
+        for row in 0..<rows.count {
+            let status = rows.text(row, 1) ?? "", count = Int(rows.int(row, 4))
+            if let channel = Channel(rawValue: rows.text(row, 0) ?? "") { totals.deliveries[channel, default: [:]][status, default: 0] += count }
+            if status == "delivered" {
+                totals.latency.add(
+                    severity: Int(rows.int(row, 2)), bucket: Int(rows.int(row, 3)), count: count, sum: rows.double(row, 5))
+            }
+        }
+        return totals
+    }
+
     public func latestArticles() throws(StateStoreError) -> [Article] {
         let rows = try db.query(
             "SELECT DISTINCT ON (key) data FROM articles ORDER BY key, revision DESC")

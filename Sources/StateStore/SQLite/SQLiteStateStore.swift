@@ -519,6 +519,37 @@ public final class SQLiteStateStore: StateStore {
         return articles
     }
 
+    public func totals(latencyBounds: [Double]) throws(StateStoreError) -> StateTotals {
+        var totals = StateTotals(latencyBounds: latencyBounds)
+        let counts = try db.statement(
+            """
+            SELECT (SELECT COUNT(DISTINCT key) FROM articles), (SELECT COUNT(*) FROM notifications WHERE caught_up = 0)
+            """)
+        if try counts.step() {
+            totals.articles = Int(counts.int(0))
+            totals.notifications = Int(counts.int(1))
+        }
+        // One pass over the deliveries: counts by channel and status, and the delivered
+        // ones' latencies by severity and bucket (undelivered rows fall in bucket 0, unused).
+        let rows = try db.statement(
+            """
+            SELECT channel, status, severity, \(totals.latency.bucketSQL), COUNT(*), SUM(latency) FROM (
+                SELECT channel, status, severity,
+                       MAX(0, updated - CASE WHEN sort_published >= ? THEN created ELSE sort_published END) AS latency
+                FROM deliveries)
+            GROUP BY 1, 2, 3, 4
+            """
+        ).bind(.double(DispatchOrder.undated))
+        while try rows.step() {
+            let status = rows.text(1) ?? "", count = Int(rows.int(4))
+            if let channel = Channel(rawValue: rows.text(0) ?? "") { totals.deliveries[channel, default: [:]][status, default: 0] += count }
+            if status == "delivered" {
+                totals.latency.add(severity: Int(rows.int(2)), bucket: Int(rows.int(3)), count: count, sum: rows.double(5))
+            }
+        }
+        return totals
+    }
+
     public func latestArticles() throws(StateStoreError) -> [Article] {
         // SQLite's documented bare-column rule: with MAX(), `data` comes from the row that has it.
         let rows = try db.statement("SELECT MAX(revision), data FROM articles GROUP BY key ORDER BY key")
