@@ -21,6 +21,22 @@ import Testing
             .filter { $0.hasSuffix(".xml") || $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
     }
 
+    /// A critfix.yaml in `directory`: these fixtures as file feeds, the vendor catalog,
+    /// email to an mbox.
+    static func writeConfiguration(feeds paths: [String], state: String, in directory: String) throws {
+        let feedList = feeds(paths).map { "  - name: \($0.0)\n    url: \($0.1)\n" }.joined()
+        try CLI.write(
+            """
+            state: \(state)
+            registrations: registrations.yaml
+            feeds:
+            \(feedList)\(vendorCatalog)
+            email:
+              from: "Support <noreply@support.example.com>"
+              transport: mbox:out.mbox
+            """, to: directory + "/critfix.yaml")
+    }
+
     static let vendorCatalog = """
         products:
           - id: ios
@@ -42,17 +58,7 @@ import Testing
         let state = try TestState(backend, directory: directory)
         let paths = try Self.allFixtures(under: "cvrf/cisco") + Self.allFixtures(under: "cvrf/redhat")
             + Self.allFixtures(under: "csaf")
-        let feedList = Self.feeds(paths).map { "  - name: \($0.0)\n    url: \($0.1)\n" }.joined()
-        try CLI.write(
-            """
-            state: \(state.yaml)
-            registrations: registrations.yaml
-            feeds:
-            \(feedList)\(Self.vendorCatalog)
-            email:
-              from: "Support <noreply@support.example.com>"
-              transport: mbox:out.mbox
-            """, to: directory + "/critfix.yaml")
+        try Self.writeConfiguration(feeds: paths, state: state.yaml, in: directory)
         try CLI.write(
             """
             customers:

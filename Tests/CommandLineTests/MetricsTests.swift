@@ -23,17 +23,17 @@ struct MetricsTests {
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Double] ?? [:]
     }
 
-    /// One article, one customer by email (mbox): a run that succeeds.
-    static func oneCustomer() throws -> Scenario {
+    /// One article (KB1 of 2026-11-`day`), one customer by email (mbox): a run that succeeds.
+    static func oneCustomer(day: Int = 10, extraConfig: String = "") throws -> Scenario {
         try Scenario(
-            feeds: ["kb": rssFeed([rssItem("KB1", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: 10)])],
+            feeds: ["kb": rssFeed([rssItem("KB1", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: day)])],
             registrations: """
                 customers:
                   - id: ACME-001
                     plan: elite
                     products: [{ product: erp-ln }]
                     contacts: [{ email: ops@acme.example }]
-                """)
+                """, extraConfig: extraConfig)
     }
 
     static let metricNames = [

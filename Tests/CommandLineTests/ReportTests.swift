@@ -262,15 +262,7 @@ struct ReportTests {
     /// counts latency 0.
     @Test("an article published after its delivery counts latency 0")
     func clockSkew() throws {
-        let scenario = try Scenario(
-            feeds: ["kb": rssFeed([rssItem("KB9", severity: 1, kind: "critical-fix", products: [("erp-ln", nil)], day: 20)])],
-            registrations: """
-                customers:
-                  - id: ACME-001
-                    plan: elite
-                    products: [{ product: erp-ln }]
-                    contacts: [{ email: ops@acme.example }]
-                """, extraConfig: Self.settings)
+        let scenario = try MetricsTests.oneCustomer(day: 20, extraConfig: Self.settings)
         let run = try CLI.critfix(["run", "--config", scenario.config], environment: ["CRITFIX_TEST_NOW": "2026-11-10T09:40:00Z"])
         #expect(run.status == 0, "\(run.stderr)")
         let csv = try CLI.critfix(

@@ -79,17 +79,7 @@ struct ReviewTests {
     func ios() throws {
         let directory = try CLI.scratch()
         let paths = try AdvisoryTests.allFixtures(under: "cvrf/cisco") + AdvisoryTests.allFixtures(under: "csaf")
-        let feedList = AdvisoryTests.feeds(paths).map { "  - name: \($0.0)\n    url: \($0.1)\n" }.joined()
-        try CLI.write(
-            """
-            state: state.sqlite
-            registrations: registrations.yaml
-            feeds:
-            \(feedList)\(AdvisoryTests.vendorCatalog)
-            email:
-              from: "Support <noreply@support.example.com>"
-              transport: mbox:out.mbox
-            """, to: directory + "/critfix.yaml")
+        try AdvisoryTests.writeConfiguration(feeds: paths, state: "state.sqlite", in: directory)
         try CLI.write(
             """
             customers:
