@@ -114,6 +114,11 @@ struct MetricsTests {
         let scenario = try Self.oneCustomer()
         let path = scenario.directory + "/critfix.prom"
         #expect(try scenario.run(["--metrics", path]).status == 0)
+        // Held open, the first file keeps its inode: no later file can be given the same
+        // number, and what it reads at the end shows whether it was ever written in place.
+        let first = try String(contentsOfFile: path, encoding: .utf8)
+        let held = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? held.close() }
         let inode = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
         // A reader in a loop, for as long as `stop` does not exist (at most 60 s): every
         // read must be a whole file, which parses and ends with the last histogram line.
@@ -151,6 +156,7 @@ struct MetricsTests {
         #expect(counts.count == 2 && counts[0] > 8 && counts[1] == 0, "reads, half files: \(counts)")
         // Renamed over, not written in place: a new file each time, and no temporary one left.
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int != inode)
+        #expect(String(decoding: try held.readToEnd() ?? Data(), as: UTF8.self) == first)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scenario.directory).filter { $0.hasSuffix(".tmp") }.isEmpty)
         #expect(try Self.parse(path)["critfix_runs_total"] == 9)
     }
