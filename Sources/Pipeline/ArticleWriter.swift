@@ -7,7 +7,7 @@ import Foundation
 final class ArticleWriter: @unchecked Sendable {
     private let normalizer: ArticleNormalizer
     private let output: BufferedOutput
-    private let format: Commands.ParseFormat
+    private let format: Commands.OutputFormat
     /// Owned by the parsing thread until handed over.
     private var batch: [PendingItem] = []
     private let batchSize = 256
@@ -21,7 +21,7 @@ final class ArticleWriter: @unchecked Sendable {
     private var count = 0
     private var warnings: [FeedWarning] = []
 
-    init(normalizer: ArticleNormalizer, output: BufferedOutput, format: Commands.ParseFormat) {
+    init(normalizer: ArticleNormalizer, output: BufferedOutput, format: Commands.OutputFormat) {
         self.normalizer = normalizer
         self.output = output
         self.format = format
@@ -78,7 +78,7 @@ final class ArticleWriter: @unchecked Sendable {
     }
 
     /// One article of `parse`'s output; `number` counts from 0 (the first has no comma).
-    static func write(_ article: Article, number: Int, format: Commands.ParseFormat, to output: BufferedOutput) {
+    static func write(_ article: Article, number: Int, format: Commands.OutputFormat, to output: BufferedOutput) {
         switch format {
         case .json:
             output.write(number == 0 ? "\n  " : ",\n  ")

@@ -19,11 +19,12 @@ public enum Commands {
 
     // MARK: parse
 
-    public enum ParseFormat: String, Sendable { case json, text }
+    /// How `parse`, `status` and `review` print: for people, or as JSON for scripts.
+    public enum OutputFormat: String, Sendable, CaseIterable { case json, text }
 
     /// Parses one feed and prints its articles as the matcher sees them (SPEC 7.1).
     public static func parse(
-        source: String, format: ParseFormat, configPath: String?, environment: [String: String], console: Console
+        source: String, format: OutputFormat, configPath: String?, environment: [String: String], console: Console
     ) -> Int32 {
         var configuration: CritfixConfiguration?
         if let configPath {

@@ -108,20 +108,14 @@ extension Critfix {
         static let configuration = CommandConfiguration(
             abstract: "Parse one feed and print its articles as the matcher sees them.")
         @Argument(help: "A feed file or URL.") var source: String
-        @Option(help: "json or text.") var format: String = "json"
+        @Option(help: "Print for scripts (json) or for people (text).") var format: Commands.OutputFormat = .json
         @Option(help: ArgumentHelp("Resolve products through this configuration's catalog and feed defaults.", valueName: "path"))
         var config: String?
-
-        func validate() throws {
-            guard Commands.ParseFormat(rawValue: format) != nil else {
-                throw ValidationError("--format must be json or text")
-            }
-        }
 
         func run() throws {
             try finish(
                 Commands.parse(
-                    source: source, format: Commands.ParseFormat(rawValue: format) ?? .json, configPath: config,
+                    source: source, format: format, configPath: config,
                     environment: ProcessInfo.processInfo.environment, console: Console()))
         }
     }
@@ -144,16 +138,12 @@ extension Critfix {
         static let configuration = CommandConfiguration(
             abstract: "Feeds' last fetch and errors; deliveries pending, retrying and dead.")
         @OptionGroup var options: ConfigOption
-        @Option(help: "text or json.") var format: String = "text"
-
-        func validate() throws {
-            guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
-        }
+        @Option(help: "Print for people (text) or for scripts (json).") var format: Commands.OutputFormat = .text
 
         func run() throws {
             let console = Console()
             let setup = try options.load(console)
-            try finish(Commands.status(setup: setup, json: format == "json", console: console))
+            try finish(Commands.status(setup: setup, json: format == .json, console: console))
         }
     }
 
@@ -169,12 +159,11 @@ extension Critfix {
         @Option(help: "Only this customer.") var customer: String?
         @Option(help: ArgumentHelp("Start of the period.", valueName: "date")) var since: String?
         @Option(help: ArgumentHelp("End of the period (default: now).", valueName: "date")) var until: String?
-        @Option(help: "md, csv, json or html.") var format: String = "md"
+        @Option(help: "The report's format: Markdown, CSV, JSON or one HTML page.") var format: SupportReport.Format = .md
         @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
         var output: String?
 
         func validate() throws {
-            guard SupportReport.Format(rawValue: format) != nil else { throw ValidationError("--format must be md, csv, json or html") }
             for (name, value) in [("--since", since), ("--until", until)] {
                 if let value, CivilTime.parse(value) == nil {
                     throw ValidationError("\(name) \(value) is not a date: give 2026-11-01 or 2026-11-01T09:30:00Z")
@@ -187,7 +176,7 @@ extension Critfix {
             let setup = try options.load(console)
             let request = Commands.ReportRequest(
                 customer: customer, since: since.flatMap(CivilTime.parse), until: until.flatMap(CivilTime.parse),
-                format: SupportReport.Format(rawValue: format) ?? .md, output: output)
+                format: format, output: output)
             try finish(Commands.report(request, setup: setup, console: console))
         }
     }
@@ -200,18 +189,14 @@ extension Critfix {
         @Option(name: .customLong("to"), help: ArgumentHelp("The version the customer plans to move to.", valueName: "version"))
         var version: String
         @OptionGroup var options: ConfigOption
-        @Option(help: "text or json.") var format: String = "text"
-
-        func validate() throws {
-            guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
-        }
+        @Option(help: "Print for people (text) or for scripts (json).") var format: Commands.OutputFormat = .text
 
         func run() throws {
             let console = Console()
             let setup = try options.load(console)
             try finish(
                 Commands.review(
-                    customerID: customer, product: product, to: version, json: format == "json", setup: setup, console: console))
+                    customerID: customer, product: product, to: version, json: format == .json, setup: setup, console: console))
         }
     }
 

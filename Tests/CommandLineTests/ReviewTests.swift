@@ -123,6 +123,7 @@ struct ReviewTests {
             (["ACME-001", "no-such-product", "--to", "10.7.2"], "no product no-such-product"),
             (["NORDLYS-014", "erp-m3", "--to", "10.7.2"], "has not registered erp-m3"),
             (["ACME-001", "erp-ln", "--to", "ten point seven"], "is not a version"),
+            (["ACME-001", "erp-ln", "--to", "10.7.2", "--format", "yaml"], "Please provide one of 'json' and 'text'"),
         ] {
             let result = try CLI.critfix(["review"] + arguments + ["--config", config])
             #expect(result.status == 2, "\(arguments)")
