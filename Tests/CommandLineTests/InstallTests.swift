@@ -1,29 +1,28 @@
 import Foundation
 import Testing
 
-/// `Scripts/install` as a user runs it, then what the user checks: the binary runs, `man
-/// critfix` shows the page, and completion offers the subcommands. The tests install the
-/// binary they run (`--binary`) instead of building a release one; the man page still comes
-/// from argument-parser's generate-manual plugin, which builds the package in debug — in the
-/// command-line tests' own build folder, because `swift test` holds the lock of `.build`.
-/// That is a full debug build there the first time (when Scripts/test named the binary and
-/// nothing else built there), so the install runs once per test run and the tests share it,
-/// one after another: a test waiting for the install would hold a second of the test run's
-/// threads (two on two cores) for nothing.
+/// `Scripts/install` as a user runs it, then what the user checks: the binary runs on its
+/// own, `man critfix` shows the page, and completion offers the subcommands. The script
+/// builds the release binary, with the Swift runtime linked in, in a build folder of the
+/// tests' own (`swift test` holds the lock of `.build`, and a debug build made without that
+/// flag in the same folder would leave objects that do not link with it): a full release
+/// build the first time. So the install runs once per test run and the tests share it, one after
+/// another: a test waiting for the install would hold a second of the test run's threads
+/// (two on two cores) for nothing.
 @Suite(.serialized) struct InstallTests {
     struct Installation {
         var prefix: String
         var result: CLI.Result
     }
 
-    static let scratchPath = CLI.packageRoot + "/.build/command-line-tests"
+    static let scratchPath = CLI.packageRoot + "/.build/install-tests"
 
-    /// `Scripts/install --prefix PREFIX --binary CRITFIX`, with `environment` (DESTDIR).
+    /// `Scripts/install --prefix PREFIX`, with `environment` (DESTDIR).
     static func install(prefix: String, environment: [String: String] = [:]) throws -> CLI.Result {
         if let buildProblem = CLI.buildProblem { Issue.record(Comment(rawValue: buildProblem)) }
         return try CLI.run(
             CLI.packageRoot + "/Scripts/install",
-            ["--prefix", prefix, "--binary", CLI.binary, "--scratch-path", scratchPath], environment: environment)
+            ["--prefix", prefix, "--scratch-path", scratchPath], environment: environment)
     }
 
     /// In the test scripts' scratch folder when there is one (they sweep it: the prefix
@@ -60,10 +59,41 @@ import Testing
         }
         let binary = installation.prefix + "/bin/critfix"
         #expect(FileManager.default.isExecutableFile(atPath: binary))
-        #expect(FileManager.default.contentsEqual(atPath: binary, andPath: CLI.binary), "the installed binary is not the one given")
-        let version = try CLI.run(binary, ["--version"])
+        // With no environment at all, it runs and parses a sample feed as the tests' build does.
+        let feed = CLI.packageRoot + "/Feeds/erp-ln-kb.xml"
+        let version = try CLI.run("/usr/bin/env", ["-i", binary, "--version"])
         #expect(version.status == 0, "\(version.stderr)")
         #expect(version.stdout == (try CLI.critfix(["--version"])).stdout)
+        let parsed = try CLI.run("/usr/bin/env", ["-i", binary, "parse", feed])
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        #expect(parsed.stdout == (try CLI.critfix(["parse", feed])).stdout)
+    }
+
+    /// The libraries the tests' build takes from the toolchain (the Swift runtime,
+    /// Foundation) are linked into the installed binary: it can be copied to a host that
+    /// has only Debian's libraries.
+    @Test func theInstalledBinaryNeedsNoToolchain() throws {
+        let installation = try Self.installed()
+        func libraries(_ binary: String) throws -> [String: String] {
+            let ldd = try CLI.run("/usr/bin/ldd", [binary])
+            #expect(ldd.status == 0, "\(ldd.stderr)")
+            // "\tlibswiftCore.so => /opt/swift/usr/lib/swift/linux/libswiftCore.so (0x…)"
+            return Dictionary(
+                ldd.stdout.split(separator: "\n").compactMap { line in
+                    let parts = line.split(separator: " ")
+                    guard parts.count >= 3, parts[1] == "=>" else { return nil }
+                    return (parts[0].trimmingCharacters(in: .whitespaces), String(parts[2]))
+                }, uniquingKeysWith: { first, _ in first })
+        }
+        let system = ["/lib/", "/usr/lib/"]
+        let fromToolchain = try libraries(CLI.binary).filter { _, path in !system.contains { path.hasPrefix($0) } }
+        #expect(fromToolchain.keys.contains("libswiftCore.so"), "the tests' build should use the toolchain's runtime")
+        let installed = try libraries(installation.prefix + "/bin/critfix")
+        #expect(!installed.isEmpty)
+        for (library, path) in installed {
+            #expect(system.contains { path.hasPrefix($0) }, "\(library) comes from \(path)")
+            #expect(fromToolchain[library] == nil, "\(library) is not linked in")
+        }
     }
 
     /// `man critfix` with the prefix's man folder on MANPATH finds the page, and it renders
