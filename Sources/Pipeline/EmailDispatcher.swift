@@ -107,10 +107,14 @@ public final class EmailDispatcher: @unchecked Sendable {
         outcomes.reserveCapacity(emails.count)
         var sent: [String] = []
         var stopped = false
+        // A claim this run no longer holds is another run's to send (a shared store).
+        let held = try store.heldClaims(due[start..<start + emails.count].map(\.id))
         for position in start..<start + emails.count {
             let delivery = due[position]
             let outcome: DeliveryOutcome
-            if let id = delivery.messageID, writtenBefore.contains(id) {
+            if !held.contains(delivery.id) {
+                continue
+            } else if let id = delivery.messageID, writtenBefore.contains(id) {
                 // Written by a run killed before it recorded it (an mbox): not again.
                 report.delivered += 1
                 outcome = DeliveryOutcome(id: delivery.id, at: WallClock.now(), result: .delivered)

@@ -51,6 +51,8 @@ final class WebhookDispatcher {
     private var exhausted = false
     /// In-run retries: when each is due again, and the delivery as it will then be.
     private var waiting: [(at: Date, delivery: DueDelivery)] = []
+    /// How many deliveries at the start of `queue` are in-run retries.
+    private var retriesAhead = 0
     private var inFlight: [Int: DueDelivery] = [:]
     private var nextTag = 0
     private var outcomes: [DeliveryOutcome] = []
@@ -79,7 +81,10 @@ final class WebhookDispatcher {
             // New POSTs start only once every answer so far is recorded (SPEC 6.4): a kill
             // repeats at most the deliveries in flight, `webhooks.concurrency`.
             if outcomes.isEmpty {
-                while poster.hasRoom, let delivery = try next() {
+                while poster.hasRoom, let (delivery, claimed) = try next() {
+                    // A claim this run no longer holds is another run's to send (a shared
+                    // store). An in-run retry is this run's: its first outcome is recorded.
+                    if claimed, try !store.heldClaims([delivery.id]).contains(delivery.id) { continue }
                     start(delivery, poster)
                 }
             }
@@ -120,20 +125,22 @@ final class WebhookDispatcher {
         return report()
     }
 
-    /// The next delivery to attempt: in-run retries that are due, then this run's due
-    /// deliveries, claimed a page at a time.
-    private func next() throws(StateStoreError) -> DueDelivery? {
+    /// The next delivery to attempt, and whether it comes from a claim (not an in-run
+    /// retry): in-run retries that are due, then this run's due deliveries, claimed a page
+    /// at a time.
+    private func next() throws(StateStoreError) -> (DueDelivery, claimed: Bool)? {
         if queueIndex < queue.count {
             defer { queueIndex += 1 }
-            return queue[queueIndex]
+            return (queue[queueIndex], queueIndex >= retriesAhead)
         }
         guard !exhausted else { return nil }
         queue = try store.claimDueDeliveries(channel: .webhook, now: now, limit: pageSize)
         queueIndex = 0
+        retriesAhead = 0
         if queue.count < pageSize { exhausted = true }
         guard !queue.isEmpty else { return nil }
         queueIndex = 1
-        return queue[0]
+        return (queue[0], true)
     }
 
     /// Moves in-run retries that are due to the front of the queue.
@@ -143,6 +150,7 @@ final class WebhookDispatcher {
         let due = waiting.filter { $0.at <= clock }
         guard !due.isEmpty else { return }
         waiting.removeAll { $0.at <= clock }
+        retriesAhead = due.count + max(retriesAhead - queueIndex, 0)
         queue = due.map(\.delivery) + queue[queueIndex...]
         queueIndex = 0
     }

@@ -51,6 +51,12 @@ public protocol StateStore: AnyObject {
     func claimDueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery]
     /// Records attempts' outcomes in one transaction.
     func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError)
+    /// Of `ids`, deliveries this run claimed, those it still holds with at least half a
+    /// lease left: the caller sends only these, just before it sends them. In a shared
+    /// store a claim whose lease ran out (a run starved of CPU for a lease) may be another
+    /// run's by now, and sending it too would send it twice. May be called from any thread,
+    /// beside a claim and a recording.
+    func heldClaims(_ ids: [String]) throws(StateStoreError) -> Set<String>
 
     func status(limit: Int) throws(StateStoreError) -> StatusReport
     /// The notifications `query` selects, with their deliveries, ordered by id (the order

@@ -106,6 +106,7 @@ import TestSupport
         let stalled = try PostgresStateStore(url: url, leaseSeconds: 0.5)
         let claimed = try stalled.claimDueDeliveries(channel: .email, now: now, limit: 10)
         #expect(claimed.count == 3)
+        #expect(try stalled.heldClaims(claimed.map(\.id)) == Set(claimed.map(\.id)), "its own, to send")
         let other = try PostgresStateStore(url: url)
         #expect(try other.claimDueDeliveries(channel: .email, now: now, limit: 10).isEmpty, "the lease holds")
         // The stalled run's keeper would renew it; stop it as a dying process would.
@@ -113,6 +114,11 @@ import TestSupport
             "UPDATE deliveries SET claimed_until = extract(epoch FROM clock_timestamp()) - 1", database: url)
         let takenOver = try other.claimDueDeliveries(channel: .email, now: now, limit: 10)
         #expect(takenOver.map(\.id) == claimed.map(\.id))
+        // Before it sends, the stalled run asks: none is its own any more. (Half a lease on,
+        // its last renewal no longer vouches for them, so it asks the database.)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try stalled.heldClaims(claimed.map(\.id)).isEmpty, "another run's now, not to be sent twice")
+        #expect(try other.heldClaims(takenOver.map(\.id)) == Set(claimed.map(\.id)))
         // The run whose lease it was comes back: its outcome is not recorded, the new holder's is.
         try stalled.record([DeliveryOutcome(id: claimed[0].id, at: now, result: .dead(error: "stale"))])
         try other.record(takenOver.map { DeliveryOutcome(id: $0.id, at: now, result: .delivered) })

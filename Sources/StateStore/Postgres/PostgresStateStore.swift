@@ -282,6 +282,8 @@ public final class PostgresStateStore: StateStore {
     private var claimedUpTo: [Channel: DispatchKey] = [:]
 
     public func claimDueDeliveries(channel: Channel, now: Date, limit: Int) throws(StateStoreError) -> [DueDelivery] {
+        // The leases run from the database's clock at the claim; this is no later than that.
+        let asked = ContinuousClock.now
         let connection = try claims()
         var rows = try claim(channel: channel, now: now, limit: limit, after: claimedUpTo[channel], on: connection)
         if let last = rows.map(\.key).max() { claimedUpTo[channel] = max(last, claimedUpTo[channel] ?? last) }
@@ -293,7 +295,7 @@ public final class PostgresStateStore: StateStore {
         if !rows.isEmpty, leaseKeeper == nil {
             leaseKeeper = try LeaseKeeper(url: url, runID: runID, leaseSeconds: leaseSeconds)
         }
-        leaseKeeper?.hold(rows.map(\.delivery.id))
+        leaseKeeper?.hold(rows.map(\.delivery.id), since: asked)
         return rows.sorted { $0.key < $1.key }.map(\.delivery)
     }
 
@@ -441,6 +443,13 @@ public final class PostgresStateStore: StateStore {
         let connection = try PostgresConnection(url: url)
         claimConnection = connection
         return connection
+    }
+
+    /// `leaseKeeper` is set once, by the first claim that returns deliveries, which happens
+    /// before any of them is handed to a sender.
+    public func heldClaims(_ ids: [String]) throws(StateStoreError) -> Set<String> {
+        guard let leaseKeeper else { return [] }
+        return try leaseKeeper.holding(ids)
     }
 
     public func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError) {
@@ -648,50 +657,87 @@ public final class PostgresStateStore: StateStore {
 /// Renews this run's leases on a thread and connection of its own, every third of a
 /// lease, until the run ends: a claim outlives a slow batch, and a run that dies lets
 /// its claims go within one lease. It renews the deliveries this run claimed (`hold`)
-/// that are still claimed by it and not yet recorded.
+/// that are still claimed by it and not yet recorded, and knows since when each lease
+/// is sure (`holding`).
 final class LeaseKeeper: @unchecked Sendable {
-    // `db` is used only on `queue` (the timer's handler, then `stop`); `held` only under `lock`.
+    // `db` is used only on `queue` (the timer's handler, `holding`, then `stop`); `held`
+    // only under `lock`.
     private let db: PostgresConnection
     private let queue = DispatchQueue(label: "critfix.lease")
     private let timer: any DispatchSourceTimer
     private let lock = NSLock()
-    private var held: Set<String> = []
+    private let runID: String
+    private let leaseSeconds: Double
+    /// Each held delivery, with a time no later than the start of its lease's last renewal.
+    private var held: [String: ContinuousClock.Instant] = [:]
 
     init(url: String, runID: String, leaseSeconds: Double) throws(StateStoreError) {
         db = try PostgresConnection(url: url)
+        self.runID = runID
+        self.leaseSeconds = leaseSeconds
         timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + leaseSeconds / 3, repeating: leaseSeconds / 3)
         timer.setEventHandler { [self] in
-            let ids = lock.withLock { Array(held) }
-            guard !ids.isEmpty else { return }
+            let ids = lock.withLock { Array(held.keys) }
             // A failure here is the run's to see, on its own connection.
-            let rows = try? db.query(
-                """
-                WITH mine AS (
-                    SELECT id FROM deliveries
-                    WHERE id = ANY($3::text[]) AND claimed_by = $1 AND claimed_until IS NOT NULL
-                    ORDER BY id FOR UPDATE SKIP LOCKED)
-                UPDATE deliveries d SET claimed_until = extract(epoch FROM clock_timestamp()) + $2
-                FROM mine WHERE d.id = mine.id
-                RETURNING d.id
-                """, [runID, PostgresText.double(leaseSeconds), PostgresText.array(ids)])
-            if let rows {
-                let still = (0..<rows.count).compactMap { rows.text($0, 0) }
-                // Those not renewed were recorded meanwhile, or are another run's now.
-                lock.withLock { held.subtract(Set(ids).subtracting(still)) }
-            }
+            _ = try? renew(ids)
         }
         timer.resume()
     }
 
-    /// Deliveries this run has just claimed.
-    func hold(_ ids: [String]) {
-        lock.withLock { held.formUnion(ids) }
+    /// Renews the leases of `ids` that this run still holds, on `queue`; forgets the others
+    /// (recorded meanwhile, or another run's now). Returns those renewed.
+    private func renew(_ ids: [String]) throws(StateStoreError) -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let started = ContinuousClock.now
+        let rows = try db.query(
+            """
+            WITH mine AS (
+                SELECT id FROM deliveries
+                WHERE id = ANY($3::text[]) AND claimed_by = $1 AND claimed_until IS NOT NULL
+                ORDER BY id FOR UPDATE SKIP LOCKED)
+            UPDATE deliveries d SET claimed_until = extract(epoch FROM clock_timestamp()) + $2
+            FROM mine WHERE d.id = mine.id
+            RETURNING d.id
+            """, [runID, PostgresText.double(leaseSeconds), PostgresText.array(ids)])
+        let still = Set((0..<rows.count).compactMap { rows.text($0, 0) })
+        lock.withLock {
+            for id in ids where held[id] != nil {
+                if still.contains(id) { held[id] = started } else { held[id] = nil }
+            }
+        }
+        return still
+    }
+
+    /// Deliveries this run has just claimed, with a time no later than the claim.
+    func hold(_ ids: [String], since claimed: ContinuousClock.Instant) {
+        lock.withLock { for id in ids { held[id] = claimed } }
     }
 
     /// Deliveries whose outcome is recorded: their claim is over.
     func release(_ ids: [String]) {
-        lock.withLock { held.subtract(ids) }
+        lock.withLock { for id in ids { held[id] = nil } }
+    }
+
+    /// Of `ids`, those this run holds with at least half a lease left. Those renewed less
+    /// than half a lease ago are known without a query (the timer renews every third of
+    /// one); the others are renewed now, if they are still this run's.
+    func holding(_ ids: [String]) throws(StateStoreError) -> Set<String> {
+        let now = ContinuousClock.now
+        let sure = Duration.seconds(leaseSeconds / 2)
+        var fresh: Set<String> = []
+        var stale: [String] = []
+        lock.withLock {
+            for id in ids {
+                guard let since = held[id] else { continue }
+                if now - since < sure { fresh.insert(id) } else { stale.append(id) }
+            }
+        }
+        guard !stale.isEmpty else { return fresh }
+        let renewed: Result<Set<String>, StateStoreError> = queue.sync {
+            Result { () throws(StateStoreError) -> Set<String> in try renew(stale) }
+        }
+        return fresh.union(try renewed.get())
     }
 
     func stop() {

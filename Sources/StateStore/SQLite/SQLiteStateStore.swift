@@ -395,6 +395,9 @@ public final class SQLiteStateStore: StateStore {
         return rows
     }
 
+    /// One run at a time (the run lock): its claims are all its own until recorded.
+    public func heldClaims(_ ids: [String]) -> Set<String> { Set(ids) }
+
     public func record(_ outcomes: [DeliveryOutcome]) throws(StateStoreError) {
         guard !outcomes.isEmpty else { return }
         // Outcomes are committed without waiting for the disk (synchronous=NORMAL): in WAL
